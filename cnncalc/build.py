@@ -1,0 +1,424 @@
+"""Syntax tree to IR: evaluate values, resolve layer options, inline defs, expand repeats.
+
+Limits are enforced here, before any work that they bound: the number of expanded layers
+(checked before a repeat is multiplied out) and the nesting depth of calls and blocks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from fractions import Fraction
+from typing import Any
+
+from . import ir
+from .errors import CnnCalcError, Span, did_you_mean
+from .layers import REGISTRY
+from .layers.base import AXES, BOOL, COUNT, FLAG, INT, PADDING, RATE, LayerKind, Option
+from .numbers import as_int, is_concrete, symbol
+from .syntax import tree as t
+from .syntax.parser import BLOCK_KINDS
+
+DEFAULT_MAX_LAYERS = 1_000_000
+MAX_DEPTH = 100
+_FUSED = re.compile(r"([a-z]+?)([0-9]+(?:[x×][0-9]+)*)\Z")
+_PAD_WORDS = ("same", "valid", "full")
+
+Entry = tuple  # (node, base name, expanded row count)
+
+
+def build(spec: t.Spec, *, input_override: t.Input | None = None,
+          max_layers: int = DEFAULT_MAX_LAYERS) -> ir.Net:
+    return _Builder(spec, max_layers).net(input_override)
+
+
+class _Builder:
+    def __init__(self, spec: t.Spec, max_layers: int):
+        self.spec = spec
+        self.max_layers = max_layers
+        self.symbols: dict[str, Span] = {}
+        self.depth = 0
+        self.defs: dict[str, t.Def] = {}
+        for d in spec.defs:
+            if d.name in self.defs:
+                raise CnnCalcError(f"'{d.name}' is defined twice", d.name_span)
+            if d.name in REGISTRY or d.name in BLOCK_KINDS:
+                raise CnnCalcError(f"'{d.name}' is a built-in layer; choose another name",
+                                   d.name_span)
+            self.defs[d.name] = d
+        _check_recursion(self.defs)
+
+    # --- the whole net --------------------------------------------------------------------
+
+    def net(self, override: t.Input | None) -> ir.Net:
+        written = override or self.spec.input
+        if written is None:
+            first = self.spec.body[0].span if self.spec.body else None
+            if first is None:
+                raise CnnCalcError("the spec is empty: write e.g. 'input 3x32x32 | conv 16 k3'")
+            raise CnnCalcError("the spec has no input: begin with e.g. 'input 3x224x224' "
+                               "(or pass --input)", Span(first.source, 0, 0))
+        inp = self.input(written, self.spec.input)
+        entries = self.stmts(self.spec.body, {})
+        body = self.seq(entries, None)
+        if not body.items:
+            raise CnnCalcError("the spec has an input but no layers", written.span)
+        count = sum(e[2] for e in entries)
+        return ir.Net(inp, body, count, tuple(self.symbols.items()))
+
+    def input(self, written: t.Input, original: t.Input | None) -> ir.Input:
+        opts = {o.name: o for o in written.options}
+        if original is not None and written is not original:  # --input keeps the spec's layout
+            opts = {**{o.name: o for o in original.options}, **opts}
+        for name, o in opts.items():
+            if name not in ("layout", "batch"):
+                raise CnnCalcError(f"unknown input option '{name}'"
+                                   f"{did_you_mean(name, ('layout', 'batch'))}", o.name_span)
+        layout = "chw"
+        if "layout" in opts:
+            v = opts["layout"].value
+            layout = v.name.lower() if isinstance(v, t.Name) else ""
+            if layout not in ("chw", "hwc"):
+                raise CnnCalcError("layout is chw (channels first) or hwc (channels last)",
+                                   v.span)
+        batch = 1
+        if "batch" in opts:
+            batch = self.count(opts["batch"].value, {}, "batch")
+        dims = [self.count(d, {}, "a dimension") for d in written.dims]
+        if layout == "hwc" and len(dims) > 1:
+            dims = [dims[-1]] + dims[:-1]
+        if len(dims) > 4:
+            raise CnnCalcError(f"an input has at most 3 spatial axes (C x D x H x W); this has "
+                               f"{len(dims) - 1}", written.span)
+        return ir.Input(tuple(dims), layout, batch, written.span)
+
+    # --- statements -----------------------------------------------------------------------
+
+    def enter(self, span: Span) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise CnnCalcError(f"blocks and calls nest deeper than {MAX_DEPTH} levels", span)
+
+    def stmts(self, stmts, env) -> list[Entry]:
+        out: list[Entry] = []
+        total = 0
+        for s in stmts:
+            entries = self.stmt(s, env)
+            total += sum(e[2] for e in entries)
+            self.check_count(total, s.span)
+            out.extend(entries)
+        return out
+
+    def check_count(self, count: int, span: Span) -> None:
+        if count > self.max_layers:
+            raise CnnCalcError(f"this expands to {count:,} layers, more than the limit of "
+                               f"{self.max_layers:,} (raise it with --max-layers)", span)
+
+    def seq(self, entries: list[Entry], span: Span | None) -> ir.Seq:
+        bases = [e[1] for e in entries]
+        seen = Counter(bases)
+        running: Counter = Counter()
+        names = []
+        for b in bases:
+            if seen[b] > 1:
+                running[b] += 1
+                names.append(f"{b}{running[b]}")
+            else:
+                names.append(b)
+        return ir.Seq(tuple(e[0] for e in entries), tuple(names), span)
+
+    def stmt(self, s, env) -> list[Entry]:
+        if isinstance(s, t.Apply):
+            return [self.apply(s, env)]
+        if isinstance(s, t.Group):
+            self.enter(s.span)
+            entries = self.stmts(s.body, env)
+            self.depth -= 1
+            return entries
+        if isinstance(s, t.Repeat):
+            n = self.count(s.count, env, "a repeat count")
+            once = self.stmt(s.body, env)
+            per = sum(e[2] for e in once)
+            if is_concrete(n):
+                self.check_count(per * n, s.span)
+                return once * n
+            raise CnnCalcError(f"a repeat count must be a number, not '{s.count.span.text}'",
+                               s.count.span)
+        if isinstance(s, t.Labeled):
+            entries = self.stmt(s.body, env)
+            if len(entries) == 1 and not isinstance(s.body, (t.Group, t.Repeat)):
+                node, _, count = entries[0]
+                return [(node, s.label, count)]
+            return [(self.seq(entries, s.span), s.label, sum(e[2] for e in entries))]
+        if isinstance(s, t.Block):
+            return [self.block(s, env)]
+        raise AssertionError(f"unknown statement {s!r}")
+
+    def block(self, b: t.Block, env) -> Entry:
+        self.enter(b.span)
+        branches = [self.stmts(g.body, env) for g in b.branches]
+        if b.kind == "residual":
+            branches.append(self.stmts(b.shortcut.body, env) if b.shortcut else [])
+            op, names = "add", (None, "shortcut")
+        else:
+            op = b.kind
+            names = tuple(f"branch{i + 1}" for i in range(len(branches)))
+        self.depth -= 1
+        count = sum(e[2] for br in branches for e in br) + 1
+        self.check_count(count, b.span)
+        groups = list(b.branches) + ([b.shortcut] if b.kind == "residual" else [])
+        seqs = tuple(self.seq(br, g.span if g else None) for br, g in zip(branches, groups))
+        return (ir.Merge(op, seqs, names, b.kind_span), b.kind, count)
+
+    def apply(self, a: t.Apply, env) -> Entry:
+        if a.name in self.defs:
+            return self.call(a, self.defs[a.name], env)
+        kind = REGISTRY.get(a.name)
+        if kind is None:
+            known = list(REGISTRY) + list(self.defs) + list(BLOCK_KINDS)
+            raise CnnCalcError(f"unknown layer '{a.name}'{did_you_mean(a.name, known)}",
+                               a.name_span)
+        return (self.layer(a, kind, env), kind.name, 1)
+
+    # --- def calls ------------------------------------------------------------------------
+
+    def call(self, a: t.Apply, d: t.Def, env) -> Entry:
+        params = {p.name: p for p in d.params}
+        bound: dict[str, Any] = {}
+        positional = [x for x in a.args if isinstance(x, t.Bare)]
+        if len(positional) > len(d.params):
+            extra = positional[len(d.params)]
+            raise CnnCalcError(f"'{d.name}' takes {len(d.params)} value"
+                               f"{'' if len(d.params) == 1 else 's'}, "
+                               f"got {len(positional)}", extra.span)
+        for p, arg in zip(d.params, positional):
+            bound[p.name] = self.value(arg.value, env)
+        for arg in a.args:
+            if isinstance(arg, t.Named):
+                if arg.name not in params:
+                    raise CnnCalcError(f"'{d.name}' has no parameter '{arg.name}'"
+                                       f"{did_you_mean(arg.name, params)}", arg.name_span)
+                if arg.name in bound:
+                    raise CnnCalcError(f"'{arg.name}' is given twice", arg.name_span)
+                bound[arg.name] = self.value(arg.value, env)
+        for p in d.params:
+            if p.name not in bound:
+                if p.default is None:
+                    raise CnnCalcError(f"'{d.name}' needs a value for '{p.name}'", a.span)
+                bound[p.name] = self.value(p.default, bound)
+        self.enter(a.span)
+        entries = self.stmts(d.body, bound)
+        self.depth -= 1
+        return (self.seq(entries, a.span), d.name, sum(e[2] for e in entries))
+
+    # --- layers ---------------------------------------------------------------------------
+
+    def layer(self, a: t.Apply, kind: LayerKind, env) -> ir.Layer:
+        by_name: dict[str, Option] = {}
+        flags: dict[str, tuple[Option, Any]] = {}
+        for opt in kind.all_options():
+            for n in (opt.name, *opt.aliases):
+                by_name[n] = opt
+            if opt.type == FLAG:
+                flags[opt.name] = (opt, True)
+            for word, value in opt.flag_sets:
+                flags[word] = (opt, value)
+        fused = {o.name: o for o in kind.options if o.fused}
+        opts: dict[str, Any] = {}
+        spans: dict[str, Span] = {}
+        waiting = list(kind.positional)
+
+        def put(opt: Option, value: Any, span: Span) -> None:
+            if opt.name in opts:
+                raise CnnCalcError(f"'{opt.name}' is given twice", span)
+            opts[opt.name], spans[opt.name] = value, span
+
+        for arg in a.args:
+            if isinstance(arg, t.Named):
+                opt = by_name.get(arg.name)
+                if opt is None:
+                    raise CnnCalcError(f"'{kind.name}' has no option '{arg.name}'"
+                                       f"{did_you_mean(arg.name, by_name)}", arg.name_span)
+                put(opt, self.option(opt, arg.value, env, kind), arg.span)
+                continue
+            v = arg.value
+            if isinstance(v, t.Name) and v.name not in env:
+                if v.name in flags:
+                    opt, value = flags[v.name]
+                    put(opt, value, arg.span)
+                    continue
+                m = _FUSED.match(v.name)
+                if m and m.group(1) in fused:
+                    opt = fused[m.group(1)]
+                    digits = m.group(2)
+                    parts = tuple(int(x) for x in re.split("[x×]", digits))
+                    value = parts if len(parts) > 1 else parts[0]
+                    put(opt, self.check(opt, value, v.span, kind), arg.span)
+                    continue
+            if not waiting:
+                words = list(flags) + [o + "N" for o in fused] + list(by_name)
+                hint = did_you_mean(v.name, words) if isinstance(v, t.Name) else ""
+                what = f"option '{v.name}'" if isinstance(v, t.Name) else f"value '{arg.span.text}'"
+                raise CnnCalcError(f"unexpected {what} for '{kind.name}'{hint}"
+                                   f" (syntax: {kind.syntax()})", arg.span)
+            opt = waiting.pop(0)
+            if isinstance(v, t.Name) and v.name not in env and v.name not in self.symbols:
+                close = did_you_mean(v.name, flags)
+                if close and opt.type != RATE:
+                    raise CnnCalcError(f"unknown option '{v.name}' for '{kind.name}'{close}",
+                                       v.span)
+            put(opt, self.option(opt, v, env, kind), arg.span)
+        for opt in kind.all_options():
+            if opt.name not in opts:
+                if opt.required:
+                    raise CnnCalcError(f"'{kind.name}' needs {opt.doc or opt.name} "
+                                       f"({_how_to_write(opt)}); syntax: {kind.syntax()}",
+                                       a.span)
+                opts[opt.name] = opt.default
+        return ir.Layer(kind, opts, spans, a.span)
+
+    def option(self, opt: Option, expr: t.Expr, env, kind: LayerKind) -> Any:
+        if isinstance(expr, t.Name) and expr.name not in env:
+            word = expr.name.lower()
+            if opt.type == PADDING and word in _PAD_WORDS:
+                return word
+            if opt.type in (BOOL, FLAG) and word in ("true", "false"):
+                return word == "true"
+        if opt.type in (BOOL, FLAG):
+            raise CnnCalcError(f"'{opt.name}' is true or false", expr.span)
+        return self.check(opt, self.value(expr, env), expr.span, kind)
+
+    def check(self, opt: Option, value: Any, span: Span, kind: LayerKind) -> Any:
+        if isinstance(value, tuple):
+            if opt.type not in (AXES, PADDING, INT):
+                raise CnnCalcError(f"'{opt.name}' takes one value, not one per axis", span)
+            return tuple(self.check_one(opt, v, span) for v in value)
+        return self.check_one(opt, value, span)
+
+    def check_one(self, opt: Option, value: Any, span: Span) -> Any:
+        if opt.type == RATE:
+            return value
+        value = as_int(value)
+        if not is_concrete(value):
+            return value  # a symbol: checked once it has a value
+        if isinstance(value, Fraction):
+            raise CnnCalcError(f"'{opt.name}' must be a whole number, not {float(value):g}",
+                               span)
+        lowest = 0 if opt.type in (PADDING, INT) or opt.name == "op" else 1
+        if value < lowest:
+            raise CnnCalcError(f"'{opt.name}' must be at least {lowest}, not {value}", span)
+        return value
+
+    # --- values ---------------------------------------------------------------------------
+
+    def count(self, expr: t.Expr, env, what: str) -> Any:
+        value = as_int(self.value(expr, env))
+        if isinstance(value, tuple):
+            raise CnnCalcError(f"expected one number for {what}", expr.span)
+        if is_concrete(value):
+            if isinstance(value, Fraction):
+                raise CnnCalcError(f"{what} must be a whole number, not {float(value):g}",
+                                   expr.span)
+            if value < 1:
+                raise CnnCalcError(f"{what} must be at least 1, not {value}", expr.span)
+        return value
+
+    def value(self, e: t.Expr, env) -> Any:
+        if isinstance(e, t.Num):
+            return e.value
+        if isinstance(e, t.Name):
+            if e.name in env:
+                return env[e.name]
+            self.symbols.setdefault(e.name, e.span)
+            return symbol(e.name)
+        if isinstance(e, t.Neg):
+            return -self.value(e.operand, env)
+        if isinstance(e, t.PerAxis):
+            return tuple(self.value(x, env) for x in e.items)
+        if isinstance(e, t.BinOp):
+            a, b = self.value(e.left, env), self.value(e.right, env)
+            if isinstance(a, tuple) or isinstance(b, tuple):
+                raise CnnCalcError("arithmetic on per-axis values (3x5) is not supported",
+                                   e.span)
+            return _arith(e, a, b)
+        raise AssertionError(f"unknown expression {e!r}")
+
+
+def _arith(e: t.BinOp, a, b):
+    op = e.op
+    if op == "+":
+        return a + b
+    if op == "-":
+        return a - b
+    if op == "*":
+        return a * b
+    if is_concrete(b) and b == 0:
+        raise CnnCalcError(f"division by zero in '{e.span.text}'", e.span)
+    if op == "/":
+        if isinstance(a, int) and isinstance(b, int):
+            if a % b:
+                raise CnnCalcError(f"{a}/{b} does not divide exactly (write // to round down)",
+                                   e.span)
+            return a // b
+        if is_concrete(a) and is_concrete(b):
+            return as_int(Fraction(a) / Fraction(b))
+        return a / b
+    if op == "//":
+        return a // b
+    return a % b
+
+
+def _how_to_write(opt: Option) -> str:
+    if opt.fused:
+        return f"e.g. {opt.name}3 or {opt.name}=3"
+    return f"e.g. {opt.name}=N" if opt not in () else opt.name
+
+
+def _calls(stmts, defs) -> list[tuple[str, Span]]:
+    found = []
+    stack = list(stmts)
+    while stack:
+        s = stack.pop()
+        if isinstance(s, t.Apply) and s.name in defs:
+            found.append((s.name, s.name_span))
+        elif isinstance(s, t.Group):
+            stack.extend(s.body)
+        elif isinstance(s, (t.Repeat, t.Labeled)):
+            stack.append(s.body)
+        elif isinstance(s, t.Block):
+            stack.extend(g for g in s.branches)
+            if s.shortcut:
+                stack.append(s.shortcut)
+    return found
+
+
+def _check_recursion(defs: dict[str, t.Def]) -> None:
+    """A def that calls itself, directly or through others, never ends: refuse it up front."""
+    graph = {name: _calls(d.body, defs) for name, d in defs.items()}
+    done: set[str] = set()
+    for root in defs:
+        if root in done:
+            continue
+        path: list[str] = []
+        on_path: set[str] = set()
+        stack = [(root, iter(graph[root]))]
+        path.append(root)
+        on_path.add(root)
+        while stack:
+            name, it = stack[-1]
+            nxt = next(it, None)
+            if nxt is None:
+                stack.pop()
+                path.pop()
+                on_path.discard(name)
+                done.add(name)
+                continue
+            callee, span = nxt
+            if callee in on_path:
+                cycle = path[path.index(callee):] + [callee]
+                raise CnnCalcError("recursive definition: " + " → ".join(cycle) +
+                                   " (a def may not call itself)", span)
+            if callee not in done:
+                stack.append((callee, iter(graph[callee])))
+                path.append(callee)
+                on_path.add(callee)

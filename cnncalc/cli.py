@@ -1,0 +1,95 @@
+"""The command line: a thin click layer over `cnncalc.api`.
+
+It parses options, calls the API, hands the report to a renderer and picks the exit status
+(0 fine, 2 for anything the user wrote wrong). Renderers are imported only when used, so
+`--json` never loads rich.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from . import __version__
+from .build import DEFAULT_MAX_LAYERS
+from .errors import CnnCalcError
+
+
+def _fail(error: CnnCalcError) -> None:
+    click.echo(error.render(), err=True)
+    sys.exit(2)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cnncalc", message="%(prog)s %(version)s")
+def main() -> None:
+    """Shapes, parameters, MACs and receptive fields of a CNN from a layer spec.
+
+    \b
+      cnncalc analyze "input 3x32x32 | conv 10 k5 s1 p2"
+      cnncalc analyze examples/resnet50.cnn --depth 2
+      cnncalc layers
+    """
+
+
+@main.command()
+@click.argument("spec")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (stdout).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown", "csv"]),
+              default="table", show_default=True, help="Output format.")
+@click.option("--depth", type=click.IntRange(min=1), default=None,
+              help="Fold rows nested deeper than N levels into their block.")
+@click.option("--input", "input_shape", metavar="SHAPE",
+              help="Replace the spec's input shape, e.g. 3x320x320.")
+@click.option("--dtype", default="float32", show_default=True,
+              help="Element type for memory figures (float32, float16, int8, ...).")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--no-color", is_flag=True, help="No colours (NO_COLOR is honoured too).")
+@click.option("--max-layers", type=click.IntRange(min=1), default=DEFAULT_MAX_LAYERS,
+              show_default=True, help="Refuse specs that expand to more layers.")
+def analyze(spec, as_json, fmt, depth, input_shape, dtype, strict, no_color, max_layers):
+    """Per-layer table and totals for SPEC: a .cnn file, '-' (stdin) or the spec text."""
+    from .api import analyze as run_analysis
+
+    try:
+        report = run_analysis(spec, input=input_shape, dtype=dtype, strict=strict,
+                              max_layers=max_layers, stdin=click.get_binary_stream("stdin"))
+    except CnnCalcError as e:
+        _fail(e)
+    except RecursionError:  # a safety net: the parser and builder cap nesting well below it
+        _fail(CnnCalcError("the spec nests too deeply"))
+    fmt = "json" if as_json else fmt
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    elif fmt == "table":
+        from .render.table import print_report
+
+        print_report(report, depth=depth, no_color=no_color)
+    else:
+        from .render import text
+
+        click.echo(text.render(report, fmt, depth=depth), nl=False)
+    for w in report.warnings:
+        click.echo(w.render(), err=True)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the layer kinds as JSON.")
+@click.option("--no-color", is_flag=True, help="No colours.")
+def layers(as_json, no_color):
+    """List every layer kind with its syntax, options, defaults and aliases."""
+    from .render.layers import layer_catalog, print_layers
+
+    if as_json:
+        import json
+
+        click.echo(json.dumps(layer_catalog(), indent=2, ensure_ascii=False))
+    else:
+        print_layers(no_color=no_color)
+
+
+if __name__ == "__main__":
+    main()

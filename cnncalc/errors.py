@@ -1,0 +1,108 @@
+"""Errors and warnings that point into the spec text.
+
+Every mistake a user can make ends as a `CnnCalcError` carrying the `Span` of the text that
+caused it; `Diagnostic.render` prints it the way compilers do:
+
+    net.cnn:3:6: error: unknown layer 'maxpol', did you mean 'maxpool'?
+      conv 6 k5 | maxpol k2
+                  ^~~~~~
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Source:
+    """A spec's text and the name it is reported under (a path, `<stdin>` or `<spec>`)."""
+
+    name: str
+    text: str = field(repr=False)
+
+    def line_text(self, line: int) -> str:
+        lines = self.text.splitlines()
+        return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+@dataclass(frozen=True)
+class Span:
+    """A half-open character range [start, end) of a `Source`."""
+
+    source: Source = field(repr=False)
+    start: int
+    end: int
+
+    @property
+    def line(self) -> int:
+        return self.source.text.count("\n", 0, self.start) + 1
+
+    @property
+    def col(self) -> int:
+        return self.start - (self.source.text.rfind("\n", 0, self.start) + 1) + 1
+
+    @property
+    def text(self) -> str:
+        return self.source.text[self.start:self.end]
+
+    def to(self, other: "Span") -> "Span":
+        """The span covering both `self` and `other`."""
+        return Span(self.source, min(self.start, other.start), max(self.end, other.end))
+
+
+def render_diagnostic(level: str, message: str, span: Span | None) -> str:
+    """`FILE:LINE:COL: level: message`, the source line and a caret under the span."""
+    if span is None:
+        return f"cnncalc: {level}: {message}"
+    line_text = span.source.line_text(span.line).rstrip("\r").expandtabs(1)
+    col = span.col
+    stop = span.source.text.find("\n", span.start)
+    stop = len(span.source.text) if stop < 0 else stop
+    width = max(1, min(span.end, stop) - span.start)
+    caret = " " * (col - 1) + "^" + "~" * (width - 1)
+    return f"{span.source.name}:{span.line}:{col}: {level}: {message}\n  {line_text}\n  {caret}"
+
+
+class CnnCalcError(Exception):
+    """Anything a user wrote that cnncalc cannot accept: spec text, options, files."""
+
+    def __init__(self, message: str, span: Span | None = None):
+        super().__init__(message)
+        self.message = message
+        self.span = span
+
+    @property
+    def line(self) -> int | None:
+        return self.span.line if self.span else None
+
+    @property
+    def col(self) -> int | None:
+        return self.span.col if self.span else None
+
+    def render(self) -> str:
+        return render_diagnostic("error", self.message, self.span)
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+@dataclass(frozen=True)
+class Warning_:
+    """A non-fatal finding (a stride that does not tile the input); `--strict` makes it an error."""
+
+    message: str
+    span: Span | None
+
+    def render(self) -> str:
+        return render_diagnostic("warning", self.message, self.span)
+
+    def as_error(self) -> CnnCalcError:
+        return CnnCalcError(self.message, self.span)
+
+
+def did_you_mean(name: str, known) -> str:
+    """`, did you mean 'x'?` for the closest known name, or '' when nothing is close."""
+    import difflib  # only on the error path
+
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+    return f", did you mean '{close[0]}'?" if close else ""

@@ -1,0 +1,69 @@
+"""The IR: a small immutable tree of resolved layers.
+
+`build` turns the syntax tree into this: defs are inlined, repeats expanded, labels and
+numbered names attached, option values evaluated (to ints, Fractions for rates, or sympy
+expressions where the spec has symbols). Passes in `analysis` read it and never change it;
+a repeated sub-tree may be the very same object several times over.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Union
+
+from .errors import Span
+
+if TYPE_CHECKING:
+    from .layers.base import LayerKind
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One leaf layer: its kind's definition, its option values and where it was written."""
+
+    kind: "LayerKind"
+    opts: dict[str, Any]          # option name -> value; not mutated after build
+    spans: dict[str, Span]        # option name -> where its value was written (for errors)
+    span: Span                    # the whole statement
+
+    def opt_span(self, name: str) -> Span:
+        return self.spans.get(name, self.span)
+
+
+@dataclass(frozen=True)
+class Seq:
+    """Nodes applied one after another; `names[i]` is the row name of `items[i]`."""
+
+    items: tuple["Node", ...]
+    names: tuple[str, ...]
+    span: Span | None             # the call / label / group this sequence came from
+
+
+@dataclass(frozen=True)
+class Merge:
+    """Branches that all take the same input and are joined: `op` is add, concat or mul;
+    `split` hands each branch an equal share of the channels and concatenates."""
+
+    op: str                        # add | concat | mul | split
+    branches: tuple[Seq, ...]      # an empty Seq is the identity
+    branch_names: tuple[str | None, ...]  # None: the branch's rows sit directly in the block
+    span: Span                     # the block keyword
+
+
+Node = Union[Layer, Seq, Merge]
+
+
+@dataclass(frozen=True)
+class Input:
+    shape: tuple[Any, ...]         # channels first, whatever the layout it was written in
+    layout: str                    # "chw" (channels first) or "hwc" (channels last)
+    batch: Any
+    span: Span | None
+
+
+@dataclass(frozen=True)
+class Net:
+    input: Input
+    body: Seq
+    leaf_count: int                # rows the analysis will produce (layers and merges)
+    symbols: tuple[tuple[str, Span], ...]  # unbound names and where each first appears

@@ -1,0 +1,173 @@
+"""What a layer kind is: its syntax (positional values, options, flags) and its rules.
+
+A kind is one subclass of `LayerKind`, registered with `@register`. The parser knows none of
+this; `build` reads `positional` and `options` to resolve what was written, `analysis` calls
+the rule methods, `cnncalc layers` prints the same definitions — so help cannot drift from the
+parser. The NumPy executor will add a `forward` method here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Callable
+
+from ..errors import CnnCalcError, Span
+from ..ir import Layer
+
+REQUIRED = object()
+
+# Option value types (see build.convert_option):
+COUNT = "count"      # a whole number >= 1
+AXES = "axes"        # one whole number, or one per spatial axis (3x5)
+PADDING = "padding"  # AXES >= 0, or same / valid / full
+RATE = "rate"        # a decimal
+INT = "int"          # a whole number >= 0
+FLAG = "flag"        # a bare word: nobias, ceil, global
+BOOL = "bool"        # true / false
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str
+    type: str
+    default: Any = REQUIRED
+    doc: str = ""
+    fused: bool = False                 # may be written k3, s2, p1x2
+    aliases: tuple[str, ...] = ()       # long names accepted before '=' (kernel=3)
+    flag_sets: tuple[tuple[str, Any], ...] = ()  # flag words that set this option: nobias
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+
+@dataclass(frozen=True)
+class AxisRF:
+    """Receptive field along one input axis (Araujo et al., Distill 2019)."""
+
+    size: Any
+    jump: Any
+    start: Any
+
+
+class Context:
+    """What a rule may need besides its layer and input: warnings, the network input."""
+
+    def __init__(self, input_extent: tuple, warn: Callable[[str, Span], None]):
+        self.input_extent = input_extent
+        self.warn = warn
+
+
+Shape = tuple  # (channels, *spatial), channels first
+
+
+class LayerKind:
+    name: str = ""
+    aliases: tuple[str, ...] = ()
+    summary: str = ""
+    positional: tuple[Option, ...] = ()
+    options: tuple[Option, ...] = ()
+    needs_spatial = False   # refuses a flat (vector) input
+
+    # --- rules (override what differs from "shape preserved, nothing counted") ----------
+
+    def output_shape(self, layer: Layer, x: Shape, ctx: Context) -> Shape:
+        return x
+
+    def params(self, layer: Layer, x: Shape) -> Any:
+        return 0
+
+    def buffers(self, layer: Layer, x: Shape) -> Any:
+        return 0
+
+    def macs(self, layer: Layer, x: Shape, y: Shape) -> Any:
+        return 0
+
+    def receptive_field(self, layer: Layer, x: Shape, rf: tuple[AxisRF, ...],
+                        ctx: Context) -> tuple[AxisRF, ...]:
+        return rf
+
+    def note(self, layer: Layer, x: Shape, y: Shape) -> str | None:
+        """A remark for the table row (fc: 'flattens 16x5x5 → 400')."""
+        return None
+
+    # --- syntax, for `cnncalc layers` and error messages ----------------------------------
+
+    def all_options(self) -> tuple[Option, ...]:
+        return self.positional + self.options
+
+    def syntax(self) -> str:
+        parts = [self.name]
+        for opt in self.positional:
+            parts.append(opt.name.upper() if opt.required else f"[{opt.name.upper()}]")
+        for opt in self.options:
+            if opt.type == FLAG:
+                parts.append(f"[{opt.name}]")
+            elif opt.required:
+                parts.append(f"{opt.name}={opt.name.upper()}")
+            else:
+                parts.append(f"[{opt.name}={_show(opt.default)}]")
+            for word, _ in opt.flag_sets:
+                parts.append(f"[{word}]")
+        return " ".join(parts)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Fraction):
+        return str(float(value))
+    return str(value)
+
+
+REGISTRY: dict[str, LayerKind] = {}   # every name and alias -> its kind
+KINDS: list[LayerKind] = []           # each kind once, in registration order
+
+
+def register(cls: type[LayerKind]) -> type[LayerKind]:
+    kind = cls()
+    for name in (kind.name, *kind.aliases):
+        if name in REGISTRY:
+            raise RuntimeError(f"layer name {name!r} registered twice")
+        REGISTRY[name] = kind
+    KINDS.append(kind)
+    return cls
+
+
+# --- helpers shared by the rules --------------------------------------------------------
+
+def fail(layer: Layer, message: str, option: str | None = None) -> CnnCalcError:
+    return CnnCalcError(message, layer.opt_span(option) if option else layer.span)
+
+
+def per_axis(layer: Layer, name: str, ndim: int) -> tuple:
+    """An option's value for each spatial axis: `k3` on a 2-D input is (3, 3)."""
+    value = layer.opts[name]
+    if isinstance(value, tuple):
+        if len(value) != ndim:
+            raise fail(layer, f"'{name}' gives {len(value)} values but the input has {ndim} "
+                              f"spatial {'axis' if ndim == 1 else 'axes'}", name)
+        return value
+    return (value,) * ndim
+
+
+def spatial(layer: Layer, x: Shape, kind: LayerKind) -> tuple:
+    if len(x) < 2:
+        raise fail(layer, f"{kind.name} needs an input with spatial axes, but its input is "
+                          f"the vector {fmt_shape(x)}")
+    return x[1:]
+
+
+def fmt_shape(shape: Shape) -> str:
+    return "x".join(str(d) for d in shape)
+
+
+def axis_names(ndim: int) -> tuple[str, ...]:
+    return {1: ("positions",), 2: ("rows", "columns"),
+            3: ("slices", "rows", "columns")}.get(ndim, tuple(f"axis {i}" for i in range(ndim)))
+
+
+def whole_input(ctx: Context) -> tuple[AxisRF, ...]:
+    """The field of a layer that sees everything (fc, global pooling): the whole input."""
+    return tuple(AxisRF(n, n, Fraction(n - 1, 2)) for n in ctx.input_extent)

@@ -1,0 +1,112 @@
+"""Convolutions: conv, dwconv (depthwise), deconv (transposed)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from .. import formulas as f
+from ..numbers import is_concrete, product
+from .base import (AXES, BOOL, COUNT, INT, AxisRF, Option, fail, per_axis, register, spatial)
+from .window import DILATION, GROUPS, KERNEL, PAD, STRIDE, Window
+
+OUT = Option("out", COUNT, doc="output channels")
+BIAS = Option("bias", BOOL, True, "learn a bias per output channel",
+              flag_sets=(("nobias", False),))
+
+
+def check_groups(layer, c_in, c_out, groups):
+    if all(is_concrete(v) for v in (c_in, c_out, groups)):
+        if c_in % groups:
+            raise fail(layer, f"input channels {c_in} are not divisible by groups {groups}", "g")
+        if c_out % groups:
+            raise fail(layer, f"output channels {c_out} are not divisible by groups {groups}",
+                       "g")
+
+
+@register
+class Conv(Window):
+    name = "conv"
+    aliases = ("conv2d", "conv1d", "conv3d")
+    summary = "convolution (PyTorch ConvNd)"
+    positional = (OUT,)
+    options = (KERNEL, STRIDE, PAD, DILATION, GROUPS, BIAS)
+
+    def channels(self, layer, x):
+        return layer.opts["out"], layer.opts["g"]
+
+    def output_shape(self, layer, x, ctx):
+        c_out, groups = self.channels(layer, x)
+        check_groups(layer, x[0], c_out, groups)
+        return (c_out,) + self.output_sizes(layer, x, ctx)
+
+    def params(self, layer, x):
+        c_out, groups = self.channels(layer, x)
+        return f.conv_params(x[0], c_out, self.kernel_volume(layer, x), groups,
+                             layer.opts["bias"])
+
+    def macs(self, layer, x, y):
+        c_out, groups = self.channels(layer, x)
+        return f.conv_macs(x[0], c_out, self.kernel_volume(layer, x), product(y[1:]), groups)
+
+
+@register
+class DepthwiseConv(Conv):
+    name = "dwconv"
+    aliases = ()
+    summary = "depthwise convolution: conv with g = C and OUT = C·mult"
+    positional = ()
+    options = (KERNEL, STRIDE, PAD, DILATION,
+               Option("mult", COUNT, 1, "channel multiplier", aliases=("multiplier",)), BIAS)
+
+    def channels(self, layer, x):
+        return x[0] * layer.opts["mult"], x[0]
+
+
+@register
+class Deconv(Window):
+    name = "deconv"
+    aliases = ("convtranspose", "convtranspose2d", "convtranspose1d", "convtranspose3d")
+    summary = "transposed convolution (PyTorch ConvTransposeNd)"
+    positional = (OUT,)
+    options = (KERNEL, STRIDE,
+               Option("p", INT, 0, "padding removed per side", fused=True,
+                      aliases=("pad", "padding")),
+               Option("op", AXES, 0, "extra output size on one side (output_padding)",
+                      fused=True, aliases=("output_padding",)),
+               DILATION, GROUPS, BIAS)
+
+    def output_shape(self, layer, x, ctx):
+        dims = spatial(layer, x, self)
+        ndim = len(dims)
+        ks, ss, ps, ops, ds = (per_axis(layer, o, ndim) for o in ("k", "s", "p", "op", "d"))
+        check_groups(layer, x[0], layer.opts["out"], layer.opts["g"])
+        sizes = []
+        for n, k, s, p, op, d in zip(dims, ks, ss, ps, ops, ds):
+            if is_concrete(op) and is_concrete(s) and is_concrete(d) and op >= max(s, d):
+                raise fail(layer, f"output padding {op} must be smaller than the stride or the "
+                                  f"dilation (max(s, d) = {max(s, d)})", "op")
+            size = f.deconv_out(n, k, s, p, op, d)
+            if is_concrete(size) and size < 1:
+                raise fail(layer, f"output size (({n} - 1)·{s} - 2·{p} + {d}·({k} - 1) + {op}"
+                                  f" + 1 = {size}) is below 1")
+            sizes.append(size)
+        return (layer.opts["out"],) + tuple(sizes)
+
+    def params(self, layer, x):
+        return f.deconv_params(x[0], layer.opts["out"], self.kernel_volume(layer, x),
+                               layer.opts["g"], layer.opts["bias"])
+
+    def macs(self, layer, x, y):
+        return f.deconv_macs(x[0], layer.opts["out"], self.kernel_volume(layer, x),
+                             product(x[1:]), layer.opts["g"])
+
+    def receptive_field(self, layer, x, rf, ctx):
+        # Each output position gathers from at most floor(d(k-1)/s) + 1 inputs; the grid
+        # becomes s times finer, so the jump divides by s.
+        ndim = len(x) - 1
+        ks, ss, ps, ds = (per_axis(layer, o, ndim) for o in ("k", "s", "p", "d"))
+        out = []
+        for a, k, s, p, d in zip(rf, ks, ss, ps, ds):
+            out.append(AxisRF(a.size + (d * (k - 1) // s) * a.jump, Fraction(a.jump) / s,
+                              a.start + (Fraction(p) - Fraction(d * (k - 1), 2)) / s * a.jump))
+        return tuple(out) + tuple(rf[len(out):])

@@ -1,0 +1,69 @@
+"""Layers that see the whole input at once, or change what an axis means: fc, flatten, embed."""
+
+from __future__ import annotations
+
+from .. import formulas as f
+from ..numbers import product
+from .base import COUNT, AxisRF, LayerKind, Option, fail, fmt_shape, register, whole_input
+from .conv import BIAS
+
+
+@register
+class Linear(LayerKind):
+    name = "fc"
+    aliases = ("linear", "dense")
+    summary = "fully connected (PyTorch Linear); a CxHxW input is flattened first"
+    positional = (Option("out", COUNT, doc="output features"),)
+    options = (BIAS,)
+
+    def output_shape(self, layer, x, ctx):
+        return (layer.opts["out"],)
+
+    def params(self, layer, x):
+        return f.linear_params(product(x), layer.opts["out"], layer.opts["bias"])
+
+    def macs(self, layer, x, y):
+        return product(x) * layer.opts["out"]
+
+    def receptive_field(self, layer, x, rf, ctx):
+        return whole_input(ctx) if len(x) > 1 else rf
+
+    def note(self, layer, x, y):
+        if len(x) > 1:
+            return f"flattens {fmt_shape(x)} → {product(x)}"
+        return None
+
+
+@register
+class Flatten(LayerKind):
+    name = "flatten"
+    summary = "C x H x W to one axis of C·H·W"
+
+    def output_shape(self, layer, x, ctx):
+        return (product(x),)
+
+    def receptive_field(self, layer, x, rf, ctx):
+        return whole_input(ctx) if len(x) > 1 else rf
+
+
+@register
+class Embedding(LayerKind):
+    name = "embed"
+    aliases = ("embedding",)
+    summary = "token ids (input L) to DIM x L vectors (PyTorch Embedding, channels first)"
+    positional = (Option("vocab", COUNT, doc="vocabulary size"),
+                  Option("dim", COUNT, doc="embedding size"))
+
+    def output_shape(self, layer, x, ctx):
+        if len(x) != 1:
+            raise fail(layer, f"embed takes a sequence of token ids (input L, e.g. input 50), "
+                              f"not {fmt_shape(x)}")
+        return (layer.opts["dim"], x[0])
+
+    def params(self, layer, x):
+        return layer.opts["vocab"] * layer.opts["dim"]
+
+    def receptive_field(self, layer, x, rf, ctx):
+        # A new axis starts here: each position sees its own token.
+        ctx.input_extent = (x[0],)
+        return (AxisRF(1, 1, 0),)

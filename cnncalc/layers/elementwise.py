@@ -1,0 +1,74 @@
+"""Layers that keep the shape: normalisation, activations, dropout."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from .base import COUNT, FLAG, RATE, LayerKind, Option, fail, register
+
+
+@register
+class BatchNorm(LayerKind):
+    name = "bn"
+    aliases = ("batchnorm", "batchnorm1d", "batchnorm2d", "batchnorm3d")
+    summary = "batch normalisation: scale and shift per channel (running mean, var as buffers)"
+
+    def params(self, layer, x):
+        return 2 * x[0]
+
+    def buffers(self, layer, x):
+        return 2 * x[0]
+
+
+ACTIVATIONS = {
+    "relu": "max(0, x)", "relu6": "min(max(0, x), 6)", "elu": "exponential linear unit",
+    "selu": "scaled ELU", "gelu": "Gaussian error linear unit", "sigmoid": "1 / (1 + e^-x)",
+    "tanh": "hyperbolic tangent", "silu": "x·sigmoid(x) (swish)", "hardswish": "MobileNetV3",
+    "hardsigmoid": "piecewise-linear sigmoid", "mish": "x·tanh(softplus(x))",
+    "softmax": "normalised exponentials over the channels",
+}
+
+
+def _activation(name: str, what: str) -> type[LayerKind]:
+    return type(name.capitalize(), (LayerKind,), {"name": name, "summary": f"activation: {what}"})
+
+
+for _name, _what in ACTIVATIONS.items():
+    register(_activation(_name, _what))
+
+
+@register
+class LeakyReLU(LayerKind):
+    name = "leakyrelu"
+    summary = "activation: x if x > 0 else slope·x"
+    positional = (Option("slope", RATE, Fraction(1, 100), "negative slope"),)
+
+
+@register
+class PReLU(LayerKind):
+    name = "prelu"
+    summary = "activation with a learned slope (one, or one per channel)"
+    options = (Option("per_channel", FLAG, False, "one slope per channel"),)
+
+    def params(self, layer, x):
+        return x[0] if layer.opts["per_channel"] else 1
+
+
+@register
+class Dropout(LayerKind):
+    name = "dropout"
+    summary = "zeroes elements with probability RATE while training"
+    positional = (Option("rate", RATE, Fraction(1, 2), "drop probability"),)
+
+    def output_shape(self, layer, x, ctx):
+        rate = layer.opts["rate"]
+        if isinstance(rate, (int, Fraction)) and not 0 <= rate < 1:
+            raise fail(layer, f"dropout rate {float(rate):g} is not in [0, 1)", "rate")
+        return x
+
+
+@register
+class LocalResponseNorm(LayerKind):
+    name = "lrn"
+    summary = "local response normalisation across SIZE neighbouring channels (AlexNet)"
+    positional = (Option("size", COUNT, 5, "channels in the window"),)

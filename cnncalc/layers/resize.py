@@ -1,0 +1,57 @@
+"""Layers that resize or rearrange: upsample, pad, shuffle."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from ..numbers import is_concrete
+from .base import AXES, COUNT, INT, AxisRF, LayerKind, Option, fail, per_axis, register, spatial
+
+
+@register
+class Upsample(LayerKind):
+    name = "upsample"
+    summary = "nearest-neighbour upsampling by a whole factor per axis"
+    positional = (Option("factor", AXES, 2, "scale factor"),)
+    needs_spatial = True
+
+    def output_shape(self, layer, x, ctx):
+        dims = spatial(layer, x, self)
+        return (x[0],) + tuple(n * s for n, s in zip(dims, per_axis(layer, "factor", len(dims))))
+
+    def receptive_field(self, layer, x, rf, ctx):
+        factors = per_axis(layer, "factor", len(x) - 1)
+        out = tuple(AxisRF(a.size, Fraction(a.jump) / s, a.start) for a, s in zip(rf, factors))
+        return out + tuple(rf[len(out):])
+
+
+@register
+class Pad(LayerKind):
+    name = "pad"
+    summary = "zero padding on both sides of each spatial axis"
+    positional = (Option("p", AXES, doc="padding per side"),)
+
+    def output_shape(self, layer, x, ctx):
+        dims = spatial(layer, x, self)
+        pads = per_axis(layer, "p", len(dims))
+        return (x[0],) + tuple(n + 2 * p for n, p in zip(dims, pads))
+
+    def receptive_field(self, layer, x, rf, ctx):
+        pads = per_axis(layer, "p", len(x) - 1)
+        out = tuple(AxisRF(a.size, a.jump, a.start - p * a.jump) for a, p in zip(rf, pads))
+        return out + tuple(rf[len(out):])
+
+
+@register
+class ChannelShuffle(LayerKind):
+    name = "shuffle"
+    aliases = ("channelshuffle",)
+    summary = "channel shuffle among GROUPS groups (ShuffleNet)"
+    positional = (Option("groups", COUNT, doc="groups"),)
+
+    def output_shape(self, layer, x, ctx):
+        g = layer.opts["groups"]
+        if is_concrete(x[0]) and is_concrete(g) and x[0] % g:
+            raise fail(layer, f"channels {x[0]} are not divisible by {g} shuffle groups",
+                       "groups")
+        return x

@@ -1,0 +1,110 @@
+"""What convolution and pooling share: a kernel sliding with stride, padding and dilation."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from .. import formulas as f
+from ..numbers import is_concrete, product
+from .base import (AXES, COUNT, PADDING, AxisRF, Context, LayerKind, Option, axis_names, fail,
+                   per_axis, spatial)
+from ..ir import Layer
+
+KERNEL = Option("k", AXES, doc="kernel size", fused=True, aliases=("kernel", "kernel_size"))
+STRIDE = Option("s", AXES, 1, "stride", fused=True, aliases=("stride",))
+PAD = Option("p", PADDING, 0, "zero padding per side, or same / valid / full", fused=True,
+             aliases=("pad", "padding"))
+DILATION = Option("d", AXES, 1, "dilation", fused=True, aliases=("dilation",))
+GROUPS = Option("g", COUNT, 1, "groups", fused=True, aliases=("groups",))
+
+
+class Axis:
+    """One spatial axis of a window: input n, kernel k, stride s, padding left/right, dilation."""
+
+    __slots__ = ("n", "k", "s", "left", "right", "d")
+
+    def __init__(self, n, k, s, left, right, d):
+        self.n, self.k, self.s, self.left, self.right, self.d = n, k, s, left, right, d
+
+
+class Window(LayerKind):
+    """A kernel sliding over the spatial axes (conv, pooling)."""
+
+    needs_spatial = True
+    ceil_option = False  # pooling may round up
+
+    def axes(self, layer: Layer, x) -> list[Axis]:
+        dims = spatial(layer, x, self)
+        ndim = len(dims)
+        ks, ss, ds = (per_axis(layer, o, ndim) for o in ("k", "s", "d"))
+        pad = layer.opts["p"]
+        out = []
+        for n, k, s, d, p in zip(dims, ks, ss, ds, self._pads(layer, pad, ndim)):
+            if p == "same":
+                left, right = f.same_padding(n, k, s, d)
+            elif p == "valid":
+                left = right = 0
+            elif p == "full":
+                left = right = d * (k - 1)
+            else:
+                left = right = p
+            out.append(Axis(n, k, s, left, right, d))
+        return out
+
+    def _pads(self, layer: Layer, pad, ndim):
+        if isinstance(pad, str):
+            return (pad,) * ndim
+        return per_axis(layer, "p", ndim)
+
+    def output_sizes(self, layer: Layer, x, ctx: Context) -> tuple:
+        sizes, unused = [], []
+        names = axis_names(len(x) - 1)
+        for axis, name in zip(self.axes(layer, x), names):
+            n, k, s, d = axis.n, axis.k, axis.s, axis.d
+            pad_total = axis.left + axis.right
+            span = f.dilated(k, d)
+            if all(is_concrete(v) for v in (n, k, s, d, pad_total)):
+                if span > n + pad_total:
+                    what = f"kernel {k}" if d == 1 else f"dilated kernel {span} (k={k}, d={d})"
+                    raise fail(layer, f"{what} is larger than the padded input {n + pad_total}"
+                                      f" ({name}: {n} + padding {pad_total})", "k")
+                self.check_padding(layer, axis)
+                left_over = f.conv_leftover(n, k, s, pad_total, d)
+                if left_over and not (self.ceil_option and layer.opts.get("ceil")):
+                    unused.append((name, axis, left_over))
+            if self.ceil_option and layer.opts.get("ceil"):
+                sizes.append(f.pool_out_ceil(n, k, s, axis.left, pad_total, d))
+            else:
+                sizes.append(f.conv_out(n, k, s, pad_total, d))
+        if unused:
+            ctx.warn(self.tiling_message(unused), layer.span)
+        return tuple(sizes)
+
+    def check_padding(self, layer: Layer, axis: Axis) -> None:
+        pass
+
+    @staticmethod
+    def tiling_message(unused) -> str:
+        parts, sums = [], []
+        for name, a, left_over in unused:
+            pad_total = a.left + a.right
+            padded = f"{a.n} + {pad_total}" if pad_total else f"{a.n}"
+            span = f.dilated(a.k, a.d)
+            exact = Fraction(a.n + pad_total - span, a.s) + 1
+            sums.append(f"({padded} - {span})/{a.s} + 1 = {float(exact):.2f}")
+            parts.append(f"the last {left_over} {name if left_over > 1 else name[:-1]}")
+        shown = "; ".join(dict.fromkeys(sums))
+        return (f"stride does not tile the input: {shown}, so "
+                f"{' and '.join(parts)} of the padded input {'are' if len(parts) > 1 or unused[0][2] > 1 else 'is'} never used")
+
+    def receptive_field(self, layer, x, rf, ctx):
+        out = []
+        for axis_rf, a in zip(rf, self.axes(layer, x)):
+            out.append(AxisRF(f.rf_size(axis_rf.size, axis_rf.jump, a.k, a.d),
+                              axis_rf.jump * a.s,
+                              f.rf_start(axis_rf.start, axis_rf.jump, a.k, a.left, a.d)))
+        return tuple(out) + tuple(rf[len(out):])
+
+    @staticmethod
+    def kernel_volume(layer: Layer, x) -> object:
+        return product(per_axis(layer, "k", len(x) - 1))

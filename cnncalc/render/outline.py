@@ -1,0 +1,109 @@
+"""Which lines a table shows: leaf rows, and a header line for each block or call, folded
+at a depth like torchinfo's `depth`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..report import Report
+
+
+@dataclass
+class Line:
+    depth: int             # 0 = top level
+    name: str
+    source: str
+    index: str             # "7", or "7-12" for a folded block
+    output: tuple
+    params: Any
+    macs: Any
+    rf: tuple
+    kind: str              # "layer", "open" (a block shown with its rows), "folded"
+    note: str | None = None
+
+
+def outline(report: Report, depth: int | None = None) -> list[Line]:
+    containers = report.containers
+    # Sum every container over its rows first (a row counts towards each enclosing block).
+    sums: dict[tuple, list] = {}
+    for row in report.rows:
+        for i in range(1, len(row.path)):
+            prefix = row.path[:i]
+            if prefix in containers:
+                s = sums.get(prefix)
+                if s is None:
+                    sums[prefix] = [row.index, row.index, row.params, row.macs, row]
+                else:
+                    s[1] = row.index
+                    s[2] += row.params
+                    s[3] += row.macs
+                    s[4] = row
+    lines: list[Line] = []
+    opened: set[tuple] = set()
+    for row in report.rows:
+        folded = False
+        for i in range(1, len(row.path)):
+            prefix = row.path[:i]
+            if prefix not in containers:
+                continue
+            level = i - 1
+            if prefix not in opened:
+                opened.add(prefix)
+                first, last, params, macs, last_row = sums[prefix]
+                fold = depth is not None and level + 1 >= depth
+                lines.append(Line(level, prefix[-1], containers[prefix].source,
+                                  f"{first}-{last}" if fold and first != last else str(first)
+                                  if fold else "", last_row.output_shape, params, macs,
+                                  last_row.rf, "folded" if fold else "open"))
+            if depth is not None and level + 1 >= depth:
+                folded = True
+                break
+        if folded:
+            continue
+        level = len(row.path) - 1
+        if depth is not None and level >= depth:
+            continue
+        lines.append(Line(level, row.path[-1], row.source, str(row.index), row.output_shape,
+                          row.params, row.macs, row.rf, "layer", row.note))
+    return lines
+
+
+def human(n: Any) -> str:
+    """4089184256 -> '4.09 G' (for totals; rows show exact numbers)."""
+    if not isinstance(n, int):
+        return str(n)
+    for unit, scale in (("T", 10 ** 12), ("G", 10 ** 9), ("M", 10 ** 6), ("K", 10 ** 3)):
+        if abs(n) >= scale:
+            return f"{n / scale:.2f} {unit}"
+    return str(n)
+
+
+def mib(n: Any) -> str:
+    return f"{n / 2 ** 20:,.2f} MiB" if isinstance(n, int) else str(n)
+
+
+def shape_text(report: Report, shape: tuple) -> str:
+    return "x".join(str(d) for d in report.display_shape(shape))
+
+
+def rf_text(rf: tuple) -> str:
+    return "x".join(str(v) for v in rf) if rf else "-"
+
+
+def totals_lines(report: Report) -> list[tuple[str, str]]:
+    t = report.totals
+    dtype = report.dtype
+    return [
+        ("Total params", f"{t.params:,}" if isinstance(t.params, int) else str(t.params)),
+        ("Trainable params", f"{t.trainable_params:,}"),
+        ("Buffers (BN running stats)", f"{t.buffers:,}"),
+        ("MACs", f"{t.macs:,} ({human(t.macs)})"),
+        ("FLOPs (2 x MACs)", f"{t.flops:,} ({human(t.flops)})"),
+        ("Output", shape_text(report, t.output_shape)),
+        ("Receptive field", rf_text(t.rf)),
+        (f"Input size ({dtype})", mib(t.input_bytes)),
+        ("Forward/backward pass size", mib(t.activation_bytes)),
+        ("Params size", mib(t.param_bytes)),
+        ("Estimated total size", mib(t.total_bytes)),
+    ]

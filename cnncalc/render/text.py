@@ -1,0 +1,41 @@
+"""Markdown and CSV renderings of a report (the same lines as the table)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from ..report import Report
+from .outline import outline, rf_text, shape_text, totals_lines
+
+HEADER = ["#", "layer", "source", "output", "params", "MACs", "RF"]
+
+
+def _cells(report: Report, depth):
+    for line in outline(report, depth):
+        yield [line.index, "  " * line.depth + line.name, line.source,
+               shape_text(report, line.output), line.params, line.macs, rf_text(line.rf)]
+
+
+def render(report: Report, fmt: str, depth: int | None = None) -> str:
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["index", "path", "kind", "source", "output_shape", "params",
+                         "buffers", "macs", "flops", "rf", "output_bytes"])
+        for r in report.rows:
+            writer.writerow([r.index, ".".join(r.path), r.kind, r.source,
+                             shape_text(report, r.output_shape), r.params, r.buffers,
+                             r.macs, 2 * r.macs, rf_text(r.rf), r.output_bytes])
+        return out.getvalue()
+    rows = ["| " + " | ".join(HEADER) + " |",
+            "|" + "|".join(["---:", "---", "---", "---", "---:", "---:", "---:"]) + "|"]
+    for cells in _cells(report, depth):
+        cells[1] = cells[1].replace("  ", "&nbsp;&nbsp;")
+        cells[2] = "`" + cells[2].replace("|", "\\|") + "`"
+        cells[4] = f"{cells[4]:,}" if isinstance(cells[4], int) else str(cells[4])
+        cells[5] = f"{cells[5]:,}" if isinstance(cells[5], int) else str(cells[5])
+        rows.append("| " + " | ".join(str(c) for c in cells) + " |")
+    rows.append("")
+    rows.extend(f"- **{label}**: {value}" for label, value in totals_lines(report))
+    return "\n".join(rows) + "\n"

@@ -1,0 +1,113 @@
+"""The result of an analysis: rows (facts about each layer), totals, warnings.
+
+Presentation lives in `render/`; `to_dict` is the `--json` object of cli.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from .errors import Span, Warning_
+from .ir import Input
+
+
+@dataclass(frozen=True)
+class Row:
+    index: int
+    path: tuple[str, ...]
+    kind: str
+    source: str
+    line: int
+    input_shape: tuple
+    output_shape: tuple
+    params: Any
+    buffers: Any
+    macs: Any
+    rf: tuple
+    jump: tuple
+    start: tuple
+    output_bytes: Any
+    note: str | None
+    span: Span
+
+    @property
+    def flops(self):
+        return 2 * self.macs
+
+
+@dataclass(frozen=True)
+class Container:
+    """A def call, labelled group, block or branch: a folding level of the table."""
+
+    path: tuple[str, ...]
+    kind: str
+    source: str
+    span: Span | None
+
+
+@dataclass(frozen=True)
+class Totals:
+    params: Any
+    trainable_params: Any
+    buffers: Any
+    macs: Any
+    flops: Any
+    output_shape: tuple
+    rf: tuple
+    jump: tuple
+    input_bytes: Any
+    activation_bytes: Any
+    param_bytes: Any
+    total_bytes: Any
+
+
+@dataclass(frozen=True)
+class Report:
+    input: Input
+    rows: list[Row]
+    totals: Totals
+    warnings: list[Warning_]
+    containers: dict[tuple, Container]
+    dtype: str
+
+    def display_shape(self, shape: tuple) -> list:
+        """Shapes are kept channels first; a channels-last input shows them that way too."""
+        if self.input.layout == "hwc" and len(shape) > 1:
+            shape = tuple(shape[1:]) + (shape[0],)
+        return [_num(d) for d in shape]
+
+    def to_dict(self) -> dict:
+        show = self.display_shape
+        t = self.totals
+        return {
+            "input": {"shape": show(self.input.shape), "layout": self.input.layout,
+                      "batch": _num(self.input.batch)},
+            "layers": [
+                {"index": r.index, "path": ".".join(r.path), "kind": r.kind,
+                 "source": r.source, "line": r.line,
+                 "input_shape": show(r.input_shape), "output_shape": show(r.output_shape),
+                 "params": _num(r.params), "buffers": _num(r.buffers), "macs": _num(r.macs),
+                 "flops": _num(2 * r.macs), "rf": [_num(v) for v in r.rf],
+                 "jump": [_num(v) for v in r.jump], "start": [_num(v) for v in r.start],
+                 "output_bytes": _num(r.output_bytes)}
+                for r in self.rows],
+            "totals": {
+                "params": _num(t.params), "trainable_params": _num(t.trainable_params),
+                "buffers": _num(t.buffers), "macs": _num(t.macs), "flops": _num(t.flops),
+                "output_shape": show(t.output_shape), "rf": [_num(v) for v in t.rf],
+                "jump": [_num(v) for v in t.jump], "input_bytes": _num(t.input_bytes),
+                "activation_bytes": _num(t.activation_bytes),
+                "param_bytes": _num(t.param_bytes), "total_bytes": _num(t.total_bytes)},
+            "warnings": [w.render() for w in self.warnings],
+        }
+
+
+def _num(value: Any):
+    """Exact where it can be: ints stay ints, halves are exact floats, symbols are text."""
+    if isinstance(value, int):
+        return value
+    if isinstance(value, Fraction):
+        return int(value) if value.denominator == 1 else float(value)
+    return str(value)

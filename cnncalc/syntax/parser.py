@@ -1,0 +1,413 @@
+"""Recursive-descent parser: tokens to a `tree.Spec`.
+
+Grammar (informally; `|` and new lines separate statements):
+
+    spec      := (def | input | statement)*
+    def       := 'def' NAME ['(' [param (',' param)*] ')'] '{' statement* '}'
+    input     := 'input' shape (NAME '=' value)*
+    statement := [NAME ':'] primary ('*' value)*
+    primary   := '{' statement* '}' | BLOCK group+ ['shortcut' group] | NAME ['(' args ')' | arg*]
+    value     := expression written without spaces, or anything inside ( )
+
+Nesting (braces and parentheses) is capped at MAX_NESTING so that no input can exhaust
+Python's stack; real networks nest a handful of levels.
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+from ..errors import CnnCalcError, Source, Span
+from . import tree as t
+from .lexer import EOF, NEWLINE, OP, WORD, Token, tokenize
+
+MAX_NESTING = 100
+BLOCK_KINDS = ("residual", "add", "concat", "mul", "split")
+MULTI_BRANCH = ("add", "concat", "mul", "split")
+
+_INT = re.compile(r"[0-9]+\Z")
+_DECIMAL = re.compile(r"(?:[0-9]+\.[0-9]*|\.[0-9]+)\Z")
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_AXIS_SEP = re.compile(r"[x×]")
+
+
+def parse(source: Source) -> t.Spec:
+    return _Parser(source).spec()
+
+
+def parse_input_override(source: Source) -> t.Input:
+    """The shape given with --input: `3x320x320`, optionally with layout= / batch=."""
+    p = _Parser(source)
+    inp = p.input(keyword=False)
+    if p.peek().kind != EOF:
+        raise p.error(f"unexpected {p.describe(p.peek())} after the shape", p.peek())
+    return inp
+
+
+class _Parser:
+    def __init__(self, source: Source):
+        self.source = source
+        self.toks = tokenize(source)
+        self.i = 0
+        self.depth = 0
+
+    # --- token helpers --------------------------------------------------------------------
+
+    def peek(self, k: int = 0) -> Token:
+        return self.toks[min(self.i + k, len(self.toks) - 1)]
+
+    def advance(self) -> Token:
+        tok = self.toks[self.i]
+        if tok.kind != EOF:
+            self.i += 1
+        return tok
+
+    def span(self, first: Token, last: Token | None = None) -> Span:
+        last = last or first
+        return Span(self.source, first.start, last.end)
+
+    def prev(self) -> Token:
+        return self.toks[self.i - 1]
+
+    @staticmethod
+    def is_op(tok: Token, text: str) -> bool:
+        return tok.kind == OP and tok.text == text
+
+    def error(self, message: str, tok: Token) -> CnnCalcError:
+        return CnnCalcError(message, self.span(tok))
+
+    def describe(self, tok: Token) -> str:
+        if tok.kind == EOF:
+            return "the end of the spec"
+        if tok.kind == NEWLINE:
+            return "the end of the line"
+        return f"'{tok.text}'"
+
+    def expect_op(self, text: str, what: str) -> Token:
+        tok = self.peek()
+        if not self.is_op(tok, text):
+            raise self.error(f"expected '{text}' {what}, found {self.describe(tok)}", tok)
+        return self.advance()
+
+    def enter(self, tok: Token) -> None:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise self.error(f"nesting is deeper than {MAX_NESTING} levels", tok)
+
+    def skip_newlines(self) -> None:
+        while self.peek().kind == NEWLINE:
+            self.advance()
+
+    def skip_separators(self) -> None:
+        while self.peek().kind == NEWLINE or self.is_op(self.peek(), "|"):
+            self.advance()
+
+    def end_statement(self, closing: str | None) -> None:
+        """After a statement: a separator, the end of the text, or the closing brace."""
+        tok = self.peek()
+        if tok.kind == NEWLINE or self.is_op(tok, "|"):
+            self.skip_separators()
+        elif tok.kind == EOF and closing is None:
+            pass
+        elif closing and self.is_op(tok, closing):
+            pass
+        else:
+            raise self.error(f"expected '|' or a new line before {self.describe(tok)}", tok)
+
+    def name_token(self, what: str) -> Token:
+        tok = self.peek()
+        if tok.kind != WORD or not _IDENT.match(tok.text):
+            raise self.error(f"expected {what}, found {self.describe(tok)}", tok)
+        return self.advance()
+
+    # --- top level ------------------------------------------------------------------------
+
+    def spec(self) -> t.Spec:
+        defs: list[t.Def] = []
+        body: list[t.Stmt] = []
+        inp: t.Input | None = None
+        self.skip_separators()
+        while self.peek().kind != EOF:
+            tok = self.peek()
+            if tok.kind == WORD and tok.text == "def":
+                defs.append(self.define())
+            elif tok.kind == WORD and tok.text == "input" and not self.is_op(self.peek(1), ":"):
+                if inp is not None:
+                    raise self.error("a spec has one input; this is a second", tok)
+                if body:
+                    raise self.error("the input must come before the layers", tok)
+                inp = self.input()
+            else:
+                body.append(self.statement())
+            self.end_statement(None)
+        return t.Spec(self.source, tuple(defs), inp, tuple(body))
+
+    def define(self) -> t.Def:
+        kw = self.advance()
+        name = self.name_token("a name after 'def'")
+        params: list[t.Param] = []
+        if self.is_op(self.peek(), "("):
+            self.advance()
+            while not self.is_op(self.peek(), ")"):
+                p = self.name_token("a parameter name")
+                default = None
+                if self.is_op(self.peek(), "="):
+                    self.advance()
+                    default = self.expr(tight=False)
+                if any(q.name == p.text for q in params):
+                    raise self.error(f"parameter '{p.text}' is listed twice", p)
+                params.append(t.Param(p.text, default, self.span(p, self.prev())))
+                if not self.is_op(self.peek(), ","):
+                    break
+                self.advance()
+            self.expect_op(")", "to close the parameter list")
+        header = self.span(kw, self.prev())
+        self.skip_newlines()
+        if not self.is_op(self.peek(), "{"):
+            raise self.error(f"expected '{{' to open the body of '{name.text}', found "
+                             f"{self.describe(self.peek())}", self.peek())
+        body = self.group()
+        return t.Def(name.text, tuple(params), body.body, header, self.span(name))
+
+    def input(self, keyword: bool = True) -> t.Input:
+        kw = self.advance() if keyword else self.peek()
+        dims: list[t.Expr] = []
+        while True:
+            tok = self.peek()
+            if tok.kind == WORD and not self.is_op(self.peek(1), "="):
+                self.advance()
+                dims.extend(self.shape_parts(tok))
+            elif self.is_op(tok, "("):
+                dims.append(self.atom(tight=True))
+            else:
+                raise self.error(f"expected a shape such as 3x224x224 after 'input', found "
+                                 f"{self.describe(tok)}", tok)
+            if not self.is_op(self.peek(), ","):
+                break
+            self.advance()
+        options = []
+        while self.peek().kind == WORD and self.is_op(self.peek(1), "="):
+            options.append(self.named())
+        return t.Input(tuple(dims), tuple(options), self.span(kw, self.prev()))
+
+    def shape_parts(self, tok: Token) -> list[t.Expr]:
+        """`3x224x224`, `CxHxW`, `32×32×3`: one value per dimension."""
+        parts, pos = [], tok.start
+        for piece in _AXIS_SEP.split(tok.text):
+            span = Span(self.source, pos, pos + len(piece))
+            if _INT.match(piece):
+                parts.append(t.Num(self._int(piece, span), span))
+            elif _IDENT.match(piece):
+                parts.append(t.Name(piece, span))
+            else:
+                raise CnnCalcError(f"cannot read '{piece or tok.text}' as a dimension of a shape",
+                                   span if piece else self.span(tok))
+            pos += len(piece) + 1
+        return parts
+
+    # --- statements -----------------------------------------------------------------------
+
+    def statement(self) -> t.Stmt:
+        tok = self.peek()
+        if tok.kind == WORD and self.is_op(self.peek(1), ":"):
+            label = self.name_token("a label")
+            self.advance()
+            inner = self.statement()
+            return t.Labeled(label.text, inner, self.span(label, self.prev()))
+        start = tok
+        stmt = self.primary()
+        while self.is_op(self.peek(), "*"):
+            self.advance()
+            count = self.value()
+            stmt = t.Repeat(stmt, count, self.span(start, self.prev()))
+        return stmt
+
+    def primary(self) -> t.Stmt:
+        tok = self.peek()
+        if self.is_op(tok, "{"):
+            return self.group()
+        if tok.kind == WORD and tok.text in BLOCK_KINDS:
+            return self.block()
+        if tok.kind == WORD and tok.text in ("def", "input"):
+            where = "at the top level" if tok.text == "def" else "once, before the layers"
+            raise self.error(f"'{tok.text}' may only appear {where}", tok)
+        if tok.kind == WORD and tok.text == "shortcut":
+            raise self.error("'shortcut' must follow a 'residual { … }' block", tok)
+        if tok.kind == WORD and _IDENT.match(tok.text):
+            return self.apply()
+        raise self.error(f"expected a layer, found {self.describe(tok)}", tok)
+
+    def group(self) -> t.Group:
+        open_ = self.advance()
+        self.enter(open_)
+        body: list[t.Stmt] = []
+        self.skip_separators()
+        while not self.is_op(self.peek(), "}"):
+            if self.peek().kind == EOF:
+                raise self.error("this '{' is never closed", open_)
+            body.append(self.statement())
+            self.end_statement("}")
+        close = self.advance()
+        self.depth -= 1
+        return t.Group(tuple(body), self.span(open_, close))
+
+    def next_is_brace(self, allow_newlines: bool) -> bool:
+        j = self.i
+        while allow_newlines and self.toks[j].kind == NEWLINE:
+            j += 1
+        return self.is_op(self.toks[j], "{")
+
+    def block(self) -> t.Block:
+        kw = self.advance()
+        branches: list[t.Group] = []
+        multi = kw.text in MULTI_BRANCH
+        while self.next_is_brace(allow_newlines=multi and bool(branches)):
+            self.skip_newlines()
+            branches.append(self.group())
+            if not multi:
+                break
+        if not branches:
+            raise self.error(f"expected '{{' after '{kw.text}', found "
+                             f"{self.describe(self.peek())}", self.peek())
+        if multi and len(branches) < 2:
+            raise self.error(f"'{kw.text}' needs at least two branches, each in {{ }} "
+                             "(an empty {} is the identity)", kw)
+        shortcut = None
+        j = self.i
+        while self.toks[j].kind == NEWLINE:
+            j += 1
+        if self.toks[j].kind == WORD and self.toks[j].text == "shortcut":
+            sc = self.toks[j]
+            if kw.text != "residual":
+                raise self.error("'shortcut' belongs to 'residual' blocks only", sc)
+            self.i = j + 1
+            if not self.is_op(self.peek(), "{"):
+                raise self.error("expected '{' after 'shortcut'", self.peek())
+            shortcut = self.group()
+        return t.Block(kw.text, tuple(branches), shortcut, self.span(kw, self.prev()),
+                       self.span(kw))
+
+    def apply(self) -> t.Apply:
+        name = self.advance()
+        args: list[t.Arg] = []
+        paren = self.peek()
+        if self.is_op(paren, "(") and not paren.space_before:
+            self.advance()
+            self.enter(paren)
+            while not self.is_op(self.peek(), ")"):
+                if self.peek().kind == WORD and self.is_op(self.peek(1), "="):
+                    args.append(self.named(tight=False))
+                else:
+                    first = self.peek()
+                    value = self.expr(tight=False)
+                    args.append(t.Bare(value, self.span(first, self.prev())))
+                if not self.is_op(self.peek(), ","):
+                    break
+                self.advance()
+            self.expect_op(")", f"to close the arguments of '{name.text}'")
+            self.depth -= 1
+            return t.Apply(name.text, tuple(args), self.span(name, self.prev()),
+                           self.span(name), True)
+        while True:
+            tok = self.peek()
+            if tok.kind in (NEWLINE, EOF) or self.is_op(tok, "|") or self.is_op(tok, "}"):
+                break
+            if self.is_op(tok, "*") and (tok.space_before or not args):
+                break  # a repeat
+            if tok.kind == WORD and self.is_op(self.peek(1), "=") and not self.peek(1).space_before:
+                args.append(self.named())
+            elif tok.kind == WORD or self.is_op(tok, "(") or self.is_op(tok, "-"):
+                args.append(t.Bare(self.value(), self.span(tok, self.prev())))
+            else:
+                raise self.error(f"unexpected {self.describe(tok)} in '{name.text}'", tok)
+        last = self.prev()
+        return t.Apply(name.text, tuple(args), self.span(name, last), self.span(name), False)
+
+    def named(self, tight: bool = True) -> t.Named:
+        name = self.name_token("an option name")
+        self.advance()  # '='
+        if tight and self.peek().space_before:
+            raise self.error(f"write '{name.text}=value' without spaces", self.peek())
+        value = self.expr(tight)
+        return t.Named(name.text, value, self.span(name, self.prev()), self.span(name))
+
+    # --- values ---------------------------------------------------------------------------
+
+    def value(self) -> t.Expr:
+        return self.expr(tight=True)
+
+    def expr(self, tight: bool) -> t.Expr:
+        """`tight`: outside parentheses an operator must touch both operands (`4*c`), so
+        that `conv 64 k3 * 2` stays a repeat."""
+        left = self.term(tight)
+        while self.peek().kind == OP and self.peek().text in "+-" and self.binary_ok(tight):
+            op = self.advance()
+            right = self.operand(tight, op, self.term)
+            left = t.BinOp(op.text, left, right, left.span.to(right.span))
+        return left
+
+    def term(self, tight: bool) -> t.Expr:
+        left = self.unary(tight)
+        while (self.peek().kind == OP and self.peek().text in ("*", "/", "//", "%")
+               and self.binary_ok(tight)):
+            op = self.advance()
+            right = self.operand(tight, op, self.unary)
+            left = t.BinOp(op.text, left, right, left.span.to(right.span))
+        return left
+
+    def binary_ok(self, tight: bool) -> bool:
+        return not (tight and self.peek().space_before)
+
+    def operand(self, tight: bool, op: Token, parse) -> t.Expr:
+        if tight and self.peek().space_before:
+            raise self.error(f"a value is written without spaces (or inside parentheses): "
+                             f"nothing may follow '{op.text}' after a space", op)
+        return parse(tight)
+
+    def unary(self, tight: bool) -> t.Expr:
+        tok = self.peek()
+        if self.is_op(tok, "-"):
+            self.advance()
+            operand = self.operand(tight, tok, self.unary)
+            return t.Neg(operand, self.span(tok).to(operand.span))
+        return self.atom(tight)
+
+    def atom(self, tight: bool) -> t.Expr:
+        tok = self.peek()
+        if self.is_op(tok, "("):
+            self.advance()
+            self.enter(tok)
+            inner = self.expr(tight=False)
+            close = self.expect_op(")", "to close the parenthesis")
+            self.depth -= 1
+            return _with_span(inner, self.span(tok, close))
+        if tok.kind == WORD:
+            self.advance()
+            return self.word_value(tok)
+        raise self.error(f"expected a value, found {self.describe(tok)}", tok)
+
+    def word_value(self, tok: Token) -> t.Expr:
+        text, span = tok.text, self.span(tok)
+        if _INT.match(text):
+            return t.Num(self._int(text, span), span)
+        if _DECIMAL.match(text):
+            return t.Num(Fraction(text), span)
+        if _IDENT.match(text):
+            return t.Name(text, span)
+        pieces = _AXIS_SEP.split(text)
+        if len(pieces) > 1 and all(_INT.match(p) or _IDENT.match(p) for p in pieces):
+            return t.PerAxis(tuple(self.shape_parts(tok)), span)
+        raise CnnCalcError(f"cannot read '{text}' as a value", span)
+
+    @staticmethod
+    def _int(text: str, span: Span) -> int:
+        if len(text) > 300:
+            raise CnnCalcError(f"number of {len(text)} digits is too long", span)
+        return int(text)
+
+
+def _with_span(expr: t.Expr, span: Span) -> t.Expr:
+    """A parenthesised value keeps the parentheses in its span (for carets)."""
+    return type(expr)(*[span if f == "span" else getattr(expr, f)
+                        for f in expr.__dataclass_fields__])
