@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 from fractions import Fraction
 from typing import Any
 
@@ -214,16 +215,7 @@ class _Builder:
     # --- layers ---------------------------------------------------------------------------
 
     def layer(self, a: t.Apply, kind: LayerKind, env) -> ir.Layer:
-        by_name: dict[str, Option] = {}
-        flags: dict[str, tuple[Option, Any]] = {}
-        for opt in kind.all_options():
-            for n in (opt.name, *opt.aliases):
-                by_name[n] = opt
-            if opt.type == FLAG:
-                flags[opt.name] = (opt, True)
-            for word, value in opt.flag_sets:
-                flags[word] = (opt, value)
-        fused = {o.name: o for o in kind.options if o.fused}
+        by_name, flags, fused = _syntax_of(kind)
         opts: dict[str, Any] = {}
         spans: dict[str, Span] = {}
         waiting = list(kind.positional)
@@ -342,6 +334,22 @@ class _Builder:
                                    e.span)
             return _arith(e, a, b)
         raise AssertionError(f"unknown expression {e!r}")
+
+
+@lru_cache(maxsize=None)
+def _syntax_of(kind: LayerKind):
+    """How a kind's options may be written: by name (and alias), as flags, fused (k3)."""
+    by_name: dict[str, Option] = {}
+    flags: dict[str, tuple[Option, Any]] = {}
+    for opt in kind.all_options():
+        for n in (opt.name, *opt.aliases):
+            by_name[n] = opt
+        if opt.type == FLAG:
+            flags[opt.name] = (opt, True)
+        for word, value in opt.flag_sets:
+            flags[word] = (opt, value)
+    fused = {o.name: o for o in kind.options if o.fused}
+    return by_name, flags, fused
 
 
 def _arith(e: t.BinOp, a, b):

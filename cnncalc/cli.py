@@ -61,9 +61,9 @@ def analyze(spec, as_json, fmt, depth, input_shape, dtype, strict, no_color, max
         _fail(CnnCalcError("the spec nests too deeply"))
     fmt = "json" if as_json else fmt
     if fmt == "json":
-        import json
+        from .render.json import render as render_json
 
-        click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        click.echo(render_json(report))
     elif fmt == "table":
         from .render.table import print_report
 

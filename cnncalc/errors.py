@@ -10,36 +10,55 @@ caused it; `Diagnostic.render` prints it the way compilers do:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from bisect import bisect_right
+from functools import lru_cache
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Source:
+@lru_cache(maxsize=8)
+def _line_starts(text: str) -> tuple[int, ...]:
+    """Offsets where each line begins (a str caches its hash, so the lookup is cheap)."""
+    starts = [0]
+    find = text.find
+    i = find("\n")
+    while i >= 0:
+        starts.append(i + 1)
+        i = find("\n", i + 1)
+    return tuple(starts)
+
+
+class Source(NamedTuple):
     """A spec's text and the name it is reported under (a path, `<stdin>` or `<spec>`)."""
 
     name: str
-    text: str = field(repr=False)
+    text: str
+
+    def __repr__(self) -> str:
+        return f"Source({self.name!r})"
 
     def line_text(self, line: int) -> str:
         lines = self.text.splitlines()
         return lines[line - 1] if 0 < line <= len(lines) else ""
 
 
-@dataclass(frozen=True)
-class Span:
+class Span(NamedTuple):
     """A half-open character range [start, end) of a `Source`."""
 
-    source: Source = field(repr=False)
+    source: Source
     start: int
     end: int
 
+    def __repr__(self) -> str:
+        return f"Span({self.source.name}:{self.start}-{self.end})"
+
     @property
     def line(self) -> int:
-        return self.source.text.count("\n", 0, self.start) + 1
+        return bisect_right(_line_starts(self.source.text), self.start)
 
     @property
     def col(self) -> int:
-        return self.start - (self.source.text.rfind("\n", 0, self.start) + 1) + 1
+        starts = _line_starts(self.source.text)
+        return self.start - starts[bisect_right(starts, self.start) - 1] + 1
 
     @property
     def text(self) -> str:
@@ -86,8 +105,7 @@ class CnnCalcError(Exception):
         return self.render()
 
 
-@dataclass(frozen=True)
-class Warning_:
+class Warning_(NamedTuple):
     """A non-fatal finding (a stride that does not tile the input); `--strict` makes it an error."""
 
     message: str

@@ -8,8 +8,7 @@ a repeated sub-tree may be the very same object several times over.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Union
+from typing import NamedTuple, TYPE_CHECKING, Any, Union
 
 from .errors import Span
 
@@ -17,8 +16,7 @@ if TYPE_CHECKING:
     from .layers.base import LayerKind
 
 
-@dataclass(frozen=True)
-class Layer:
+class Layer(NamedTuple):
     """One leaf layer: its kind's definition, its option values and where it was written."""
 
     kind: "LayerKind"
@@ -30,8 +28,7 @@ class Layer:
         return self.spans.get(name, self.span)
 
 
-@dataclass(frozen=True)
-class Seq:
+class Seq(NamedTuple):
     """Nodes applied one after another; `names[i]` is the row name of `items[i]`."""
 
     items: tuple["Node", ...]
@@ -39,8 +36,7 @@ class Seq:
     span: Span | None             # the call / label / group this sequence came from
 
 
-@dataclass(frozen=True)
-class Merge:
+class Merge(NamedTuple):
     """Branches that all take the same input and are joined: `op` is add, concat or mul;
     `split` hands each branch an equal share of the channels and concatenates."""
 
@@ -53,16 +49,14 @@ class Merge:
 Node = Union[Layer, Seq, Merge]
 
 
-@dataclass(frozen=True)
-class Input:
+class Input(NamedTuple):
     shape: tuple[Any, ...]         # channels first, whatever the layout it was written in
     layout: str                    # "chw" (channels first) or "hwc" (channels last)
     batch: Any
     span: Span | None
 
 
-@dataclass(frozen=True)
-class Net:
+class Net(NamedTuple):
     input: Input
     body: Seq
     leaf_count: int                # rows the analysis will produce (layers and merges)

@@ -5,16 +5,14 @@ Presentation lives in `render/`; `to_dict` is the `--json` object of cli.md.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import NamedTuple, Any
 
 from .errors import Span, Warning_
 from .ir import Input
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     index: int
     path: tuple[str, ...]
     kind: str
@@ -37,8 +35,7 @@ class Row:
         return 2 * self.macs
 
 
-@dataclass(frozen=True)
-class Container:
+class Container(NamedTuple):
     """A def call, labelled group, block or branch: a folding level of the table."""
 
     path: tuple[str, ...]
@@ -47,8 +44,7 @@ class Container:
     span: Span | None
 
 
-@dataclass(frozen=True)
-class Totals:
+class Totals(NamedTuple):
     params: Any
     trainable_params: Any
     buffers: Any
@@ -63,8 +59,7 @@ class Totals:
     total_bytes: Any
 
 
-@dataclass(frozen=True)
-class Report:
+class Report(NamedTuple):
     input: Input
     rows: list[Row]
     totals: Totals
@@ -100,7 +95,10 @@ class Report:
                 "jump": [_num(v) for v in t.jump], "input_bytes": _num(t.input_bytes),
                 "activation_bytes": _num(t.activation_bytes),
                 "param_bytes": _num(t.param_bytes), "total_bytes": _num(t.total_bytes)},
-            "warnings": [w.render() for w in self.warnings],
+            "warnings": [{"message": w.message,
+                          "file": w.span.source.name if w.span else None,
+                          "line": w.span.line if w.span else None,
+                          "col": w.span.col if w.span else None} for w in self.warnings],
         }
 
 

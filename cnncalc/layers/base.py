@@ -8,9 +8,8 @@ parser. The NumPy executor will add a `forward` method here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Callable
+from typing import NamedTuple, Any, Callable
 
 from ..errors import CnnCalcError, Span
 from ..ir import Layer
@@ -27,8 +26,7 @@ FLAG = "flag"        # a bare word: nobias, ceil, global
 BOOL = "bool"        # true / false
 
 
-@dataclass(frozen=True)
-class Option:
+class Option(NamedTuple):
     name: str
     type: str
     default: Any = REQUIRED
@@ -42,8 +40,7 @@ class Option:
         return self.default is REQUIRED
 
 
-@dataclass(frozen=True)
-class AxisRF:
+class AxisRF(NamedTuple):
     """Receptive field along one input axis (Araujo et al., Distill 2019)."""
 
     size: Any

@@ -37,7 +37,7 @@ class Pool(Window):
             spans = dict(layer.spans)
             if "k" in spans:
                 spans["s"] = spans["k"]
-            layer = type(layer)(layer.kind, opts, spans, layer.span)
+            layer = layer._replace(opts=opts, spans=spans)
         return super().axes(layer, x)
 
     def check_padding(self, layer, axis):

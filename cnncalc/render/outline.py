@@ -3,14 +3,12 @@ at a depth like torchinfo's `depth`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..report import Report
 
 
-@dataclass
-class Line:
+class Line(NamedTuple):
     depth: int             # 0 = top level
     name: str
     source: str

@@ -1,7 +1,13 @@
-"""The rich table of `cnncalc analyze`: rows, then totals. Warnings go to stderr (cli)."""
+"""The rich table of `cnncalc analyze`: rows, then totals. Warnings go to stderr (cli).
+
+Cells are built as `Text` (no markup parsing) and the columns that never wrap get their
+width computed here from the strings, so rich only measures the two columns that may fold
+(name and source) — a 250-row table renders in a blink instead of a crawl.
+"""
 
 from __future__ import annotations
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -9,25 +15,35 @@ from rich.text import Text
 from ..report import Report
 from .outline import outline, rf_text, shape_text, totals_lines
 
+_FOLDING = ("layer", "source")
+
 
 def build_table(report: Report, depth: int | None = None) -> Table:
-    table = Table(title=None, box=None, header_style="bold", pad_edge=False,
-                  show_edge=False, padding=(0, 1))
-    table.add_column("#", justify="right", no_wrap=True, style="dim")
-    table.add_column("layer", overflow="fold", min_width=6)
-    table.add_column("source", overflow="fold", style="cyan", ratio=1, min_width=8)
-    table.add_column("output", overflow="fold", min_width=6)
-    table.add_column("params", justify="right", no_wrap=True)
-    table.add_column("MACs", justify="right", no_wrap=True)
-    table.add_column("RF", justify="right", overflow="fold", min_width=3)
-    for line in outline(report, depth):
-        name = Text("  " * line.depth + line.name)
+    lines = outline(report, depth)
+    cells = []
+    for line in lines:
         source = line.source if line.note is None else f"{line.source}  ({line.note})"
-        style = "bold" if line.kind != "layer" else None
-        if line.kind == "open":
-            name.stylize("bold")
-        table.add_row(line.index, name, source, shape_text(report, line.output),
-                      _num(line.params), _num(line.macs), rf_text(line.rf), style=style)
+        cells.append((line.index, "  " * line.depth + line.name, source,
+                      shape_text(report, line.output), _num(line.params), _num(line.macs),
+                      rf_text(line.rf), line.kind))
+    headers = ("#", "layer", "source", "output", "params", "MACs", "RF")
+    right = {"#", "params", "MACs", "RF"}
+    # SIMPLE's column divider is a space: with no cell padding rich skips wrapping every
+    # cell in a Padding, which halves the rendering time.
+    table = Table(box=box.SIMPLE, header_style="bold", show_edge=False, padding=0)
+    for i, name in enumerate(headers):
+        if name in _FOLDING:
+            table.add_column(name, overflow="fold", min_width=6,
+                             ratio=1 if name == "source" else None)
+        else:
+            width = max([len(name)] + [len(c[i]) for c in cells])
+            table.add_column(name, justify="right" if name in right else "left",
+                             no_wrap=True, width=width, overflow="fold")
+    for c in cells:
+        style = "bold" if c[7] != "layer" else ""
+        table.add_row(Text(c[0], style="dim"), Text(c[1], style=style),
+                      Text(c[2], style="cyan"), Text(c[3]), Text(c[4]), Text(c[5]),
+                      Text(c[6]), style=style or None)
     return table
 
 

@@ -49,13 +49,14 @@ class _Parser:
     def __init__(self, source: Source):
         self.source = source
         self.toks = tokenize(source)
+        self.toks.extend([self.toks[-1]] * 3)  # lookahead past the end finds EOF
         self.i = 0
         self.depth = 0
 
     # --- token helpers --------------------------------------------------------------------
 
     def peek(self, k: int = 0) -> Token:
-        return self.toks[min(self.i + k, len(self.toks) - 1)]
+        return self.toks[self.i + k]
 
     def advance(self) -> Token:
         tok = self.toks[self.i]
@@ -409,5 +410,4 @@ class _Parser:
 
 def _with_span(expr: t.Expr, span: Span) -> t.Expr:
     """A parenthesised value keeps the parentheses in its span (for carets)."""
-    return type(expr)(*[span if f == "span" else getattr(expr, f)
-                        for f in expr.__dataclass_fields__])
+    return expr._replace(span=span)

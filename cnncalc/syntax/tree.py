@@ -6,43 +6,37 @@ repeats into the IR.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from fractions import Fraction
-from typing import Union
+from typing import NamedTuple, Union
 
 from ..errors import Source, Span
 
 
 # --- values -----------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Num:
+class Num(NamedTuple):
     value: Union[int, Fraction]  # a Fraction only for decimals written with a point (rates)
     span: Span
 
 
-@dataclass(frozen=True)
-class Name:
+class Name(NamedTuple):
     name: str
     span: Span
 
 
-@dataclass(frozen=True)
-class BinOp:
+class BinOp(NamedTuple):
     op: str  # + - * / // %
     left: "Expr"
     right: "Expr"
     span: Span
 
 
-@dataclass(frozen=True)
-class Neg:
+class Neg(NamedTuple):
     operand: "Expr"
     span: Span
 
 
-@dataclass(frozen=True)
-class PerAxis:
+class PerAxis(NamedTuple):
     """`3x5`, `1x2`, `3xH`: one value per spatial axis (or per dimension of a shape)."""
 
     items: tuple["Expr", ...]
@@ -54,8 +48,7 @@ Expr = Union[Num, Name, BinOp, Neg, PerAxis]
 
 # --- arguments --------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Bare:
+class Bare(NamedTuple):
     """An argument written without `name=`: a positional value, a fused option (`k3`) or a
     flag (`nobias`); which one is for the layer's definition to say."""
 
@@ -63,8 +56,7 @@ class Bare:
     span: Span
 
 
-@dataclass(frozen=True)
-class Named:
+class Named(NamedTuple):
     name: str
     value: Expr
     span: Span
@@ -76,8 +68,7 @@ Arg = Union[Bare, Named]
 
 # --- statements -------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Apply:
+class Apply(NamedTuple):
     """`conv 64 k3 p1`, `basic(64)`, `stem`: a layer, or a call of a def — resolved later."""
 
     name: str
@@ -87,14 +78,12 @@ class Apply:
     parens: bool      # written `name(...)`
 
 
-@dataclass(frozen=True)
-class Group:
+class Group(NamedTuple):
     body: tuple["Stmt", ...]
     span: Span
 
 
-@dataclass(frozen=True)
-class Block:
+class Block(NamedTuple):
     """`residual {…} [shortcut {…}]`, `add`, `concat`, `mul`, `split` with their branches."""
 
     kind: str
@@ -104,15 +93,13 @@ class Block:
     kind_span: Span
 
 
-@dataclass(frozen=True)
-class Repeat:
+class Repeat(NamedTuple):
     body: "Stmt"
     count: Expr
     span: Span
 
 
-@dataclass(frozen=True)
-class Labeled:
+class Labeled(NamedTuple):
     label: str
     body: "Stmt"
     span: Span
@@ -121,15 +108,13 @@ class Labeled:
 Stmt = Union[Apply, Group, Block, Repeat, Labeled]
 
 
-@dataclass(frozen=True)
-class Param:
+class Param(NamedTuple):
     name: str
     default: Expr | None
     span: Span
 
 
-@dataclass(frozen=True)
-class Def:
+class Def(NamedTuple):
     name: str
     params: tuple[Param, ...]
     body: tuple[Stmt, ...]
@@ -137,15 +122,13 @@ class Def:
     name_span: Span
 
 
-@dataclass(frozen=True)
-class Input:
+class Input(NamedTuple):
     dims: tuple[Expr, ...]
     options: tuple[Named, ...]
     span: Span
 
 
-@dataclass(frozen=True)
-class Spec:
+class Spec(NamedTuple):
     source: Source
     defs: tuple[Def, ...]
     input: Input | None
