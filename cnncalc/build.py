@@ -150,7 +150,7 @@ class _Builder:
             if len(entries) == 1 and not isinstance(s.body, (t.Group, t.Repeat)):
                 node, _, count = entries[0]
                 return [(node, s.label, count)]
-            return [(self.seq(entries, s.span), s.label, sum(e[2] for e in entries))]
+            return [(self.seq(entries, s.body.span), s.label, sum(e[2] for e in entries))]
         if isinstance(s, t.Block):
             return [self.block(s, env)]
         raise AssertionError(f"unknown statement {s!r}")

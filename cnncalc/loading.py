@@ -7,7 +7,6 @@ binary data or text that is not UTF-8 each get their own clear error.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from .errors import CnnCalcError, Source
 
@@ -20,8 +19,8 @@ def looks_like_path(spec: str) -> bool:
 
 
 def load(spec, *, stdin=None) -> Source:
-    if isinstance(spec, Path):
-        return read_file(str(spec))
+    if isinstance(spec, os.PathLike):  # pathlib.Path and friends
+        return read_file(os.fspath(spec))
     if spec == "-":
         data = (stdin.read() if stdin is not None else "")
         if isinstance(data, bytes):

@@ -1,49 +1,97 @@
 """The rich table of `cnncalc analyze`: rows, then totals. Warnings go to stderr (cli).
 
-Cells are built as `Text` (no markup parsing) and the columns that never wrap get their
-width computed here from the strings, so rich only measures the two columns that may fold
-(name and source) — a 250-row table renders in a blink instead of a crawl.
+rich lays the table out (column widths, shrinking to the terminal, header); each cell is a
+`Cell`, a minimal renderable — one style, wrapped by the standard library's `textwrap` when
+its column is narrower than its text. rich's `Text` does far more per cell (markup spans,
+justification, cropping) and rendered a 250-row table two times slower. The row index
+shares the name's cell, since rich's cost is per cell.
 """
 
 from __future__ import annotations
 
 from rich import box
 from rich.console import Console
+from rich.measure import Measurement
+from rich.segment import Segment
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
 from ..report import Report
 from .outline import outline, rf_text, shape_text, totals_lines
 
-_FOLDING = ("layer", "source")
+_NEWLINE = Segment.line()
+_DIM, _BOLD, _CYAN = Style(dim=True), Style(bold=True), Style(color="cyan")
+_BOLD_CYAN = _BOLD + _CYAN
+
+
+class Cell:
+    """`prefix` (e.g. the row number) then `text`; wrapped lines keep the prefix's indent.
+    Nothing is ever cut: a word longer than the column is broken across lines."""
+
+    __slots__ = ("text", "style", "right", "prefix", "prefix_style", "wraps")
+
+    def __init__(self, text: str, style: Style | None = None, *, right: bool = False,
+                 prefix: str = "", prefix_style: Style | None = None, wraps: bool = False):
+        self.text, self.style, self.right, self.wraps = text, style, right, wraps
+        self.prefix, self.prefix_style = prefix, prefix_style
+
+    def __rich_console__(self, console, options):
+        width = options.max_width
+        lead = len(self.prefix)
+        room = max(width - lead, 1)
+        text = self.text
+        if len(text) <= room:
+            lines = [text]
+        else:
+            import textwrap  # only when a cell must wrap
+
+            body = text.lstrip(" ")
+            indent = " " * (len(text) - len(body))
+            lines = textwrap.wrap(body, room, initial_indent=indent,
+                                  subsequent_indent=indent, break_on_hyphens=False) or [""]
+        for i, line in enumerate(lines):
+            if i:
+                yield _NEWLINE
+            if lead:
+                yield Segment(self.prefix if i == 0 else " " * lead, self.prefix_style)
+            fill = width - lead
+            yield Segment(line.rjust(fill) if self.right else line.ljust(fill), self.style)
+
+    def __rich_measure__(self, console, options):
+        full = len(self.prefix) + len(self.text)
+        if not self.wraps:
+            return Measurement(full, full)
+        longest = max((len(w) for w in self.text.split()), default=0)
+        return Measurement(min(full, len(self.prefix) + min(longest, 10)), full)
 
 
 def build_table(report: Report, depth: int | None = None) -> Table:
     lines = outline(report, depth)
-    cells = []
+    index_width = max([1] + [len(line.index) for line in lines])
+    rows = []
     for line in lines:
         source = line.source if line.note is None else f"{line.source}  ({line.note})"
-        cells.append((line.index, "  " * line.depth + line.name, source,
-                      shape_text(report, line.output), _num(line.params), _num(line.macs),
-                      rf_text(line.rf), line.kind))
-    headers = ("#", "layer", "source", "output", "params", "MACs", "RF")
-    right = {"#", "params", "MACs", "RF"}
-    # SIMPLE's column divider is a space: with no cell padding rich skips wrapping every
-    # cell in a Padding, which halves the rendering time.
+        rows.append((line, source, shape_text(report, line.output), _num(line.params),
+                     _num(line.macs), rf_text(line.rf)))
+    # SIMPLE's column divider is a space, so cells need no padding (rich then skips
+    # wrapping each cell in a Padding).
     table = Table(box=box.SIMPLE, header_style="bold", show_edge=False, padding=0)
-    for i, name in enumerate(headers):
-        if name in _FOLDING:
-            table.add_column(name, overflow="fold", min_width=6,
-                             ratio=1 if name == "source" else None)
-        else:
-            width = max([len(name)] + [len(c[i]) for c in cells])
-            table.add_column(name, justify="right" if name in right else "left",
-                             no_wrap=True, width=width, overflow="fold")
-    for c in cells:
-        style = "bold" if c[7] != "layer" else ""
-        table.add_row(Text(c[0], style="dim"), Text(c[1], style=style),
-                      Text(c[2], style="cyan"), Text(c[3]), Text(c[4]), Text(c[5]),
-                      Text(c[6]), style=style or None)
+    table.add_column("#".rjust(index_width) + " layer")
+    table.add_column("source", ratio=1)
+    # Columns that never wrap get their width here, which spares rich measuring each cell.
+    for i, (title, right) in enumerate((("output", False), ("params", True), ("MACs", True),
+                                        ("RF", True)), start=2):
+        table.add_column(title, justify="right" if right else "left", no_wrap=True,
+                         width=max([len(title)] + [len(r[i]) for r in rows]))
+    for line, source, output, params, macs, rf in rows:
+        block = line.kind != "layer"
+        table.add_row(
+            Cell("  " * line.depth + line.name, _BOLD if block else None,
+                 prefix=line.index.rjust(index_width) + " ", prefix_style=_DIM, wraps=True),
+            Cell(source, _BOLD_CYAN if block else _CYAN, wraps=True),
+            Cell(output), Cell(params, right=True), Cell(macs, right=True),
+            Cell(rf, right=True))
     return table
 
 
@@ -52,7 +100,7 @@ def build_totals(report: Report) -> Table:
     grid.add_column(style="bold")
     grid.add_column(justify="right")
     for label, value in totals_lines(report):
-        grid.add_row(label, value)
+        grid.add_row(Text(label), Text(value))
     return grid
 
 
