@@ -78,7 +78,7 @@ class _Walker:
                                    f"{problem}", layer.span)
         out_rf = kind.receptive_field(layer, x, rf, self.ctx)
         macs = kind.macs(layer, x, y) * self.batch
-        self.add_row(path, kind.name, layer.span, x, y, kind.params(layer, x),
+        self.add_row(path, kind.name, layer.span, layer.text, x, y, kind.params(layer, x),
                      kind.buffers(layer, x), macs, out_rf, kind.note(layer, x, y))
         return y, out_rf
 
@@ -101,16 +101,15 @@ class _Walker:
             fields.append(brf)
         op = "concat" if m.op == "split" else m.op
         y = _join(op, outs, m)
-        merged = tuple(max((f[i] for f in fields), key=lambda a: a.size)
-                       for i in range(len(rf))) if fields and rf else rf
-        if fields and any(len(f) != len(rf) for f in fields):
-            merged = fields[0]
-        self.add_row(path + (op,), op, m.span, outs[0], y, 0, 0, 0, merged, None)
+        merged = _merge_fields(fields, outs, y) if fields else rf
+        self.add_row(path + (op,), op, m.span, _source(m.span), outs[0], y, 0, 0, 0, merged,
+                     None)
         return y, merged
 
-    def add_row(self, path, kind, span: Span, x, y, params, buffers, macs, rf, note) -> None:
+    def add_row(self, path, kind, span: Span, source: str, x, y, params, buffers, macs, rf,
+                note) -> None:
         self.rows.append(Row(
-            index=len(self.rows) + 1, path=path, kind=kind, source=_source(span),
+            index=len(self.rows) + 1, path=path, kind=kind, source=source,
             line=span.line, input_shape=x, output_shape=y, params=params, buffers=buffers,
             macs=macs, rf=tuple(a.size for a in rf), jump=tuple(a.jump for a in rf),
             start=tuple(a.start for a in rf),
@@ -128,7 +127,7 @@ class _Walker:
         # torchinfo's "Forward/backward pass size": outputs of layers with weights, x2 for
         # their gradients.
         activation = 2 * sum(r.output_bytes for r in rows if r.params)
-        param_bytes = (params + buffers) * self.elem_bytes
+        param_bytes = params * self.elem_bytes  # torchinfo's "Params size": no buffers
         totals = Totals(
             params=params, trainable_params=params, buffers=buffers, macs=macs,
             flops=2 * macs, output_shape=y, rf=tuple(a.size for a in rf),
@@ -136,6 +135,21 @@ class _Walker:
             activation_bytes=activation, param_bytes=param_bytes,
             total_bytes=input_bytes + activation + param_bytes)
         return Report(inp, rows, totals, self.warnings, self.containers, dtype)
+
+
+def _merge_fields(fields: list, outs: list, y) -> tuple:
+    """The largest field over the branches; the grid (jump, start) of a branch whose output
+    already has the merged size — a squeeze-excite branch sees everything but its 1x1
+    output is broadcast onto the main branch's grid."""
+    if any(len(f) != len(fields[0]) for f in fields):
+        return fields[0]
+    on_grid = [f for f, o in zip(fields, outs) if tuple(o[1:]) == tuple(y[1:])] or fields
+    merged = []
+    for i in range(len(fields[0])):
+        size = max(f[i].size for f in fields)
+        grid = max((f[i] for f in on_grid), key=lambda a: a.size)
+        merged.append(AxisRF(size, grid.jump, grid.start))
+    return tuple(merged)
 
 
 def _join(op: str, outs: list, m: ir.Merge):

@@ -219,6 +219,7 @@ class _Builder:
         opts: dict[str, Any] = {}
         spans: dict[str, Span] = {}
         waiting = list(kind.positional)
+        resolved: list[tuple[Span, Any]] = []  # values written with def parameters
 
         def put(opt: Option, value: Any, span: Span) -> None:
             if opt.name in opts:
@@ -232,6 +233,8 @@ class _Builder:
                     raise CnnCalcError(f"'{kind.name}' has no option '{arg.name}'"
                                        f"{did_you_mean(arg.name, by_name)}", arg.name_span)
                 put(opt, self.option(opt, arg.value, env, kind), arg.span)
+                if env:
+                    _note_resolved(arg.value, opts[opt.name], env, resolved)
                 continue
             v = arg.value
             if isinstance(v, t.Name) and v.name not in env:
@@ -260,6 +263,8 @@ class _Builder:
                     raise CnnCalcError(f"unknown option '{v.name}' for '{kind.name}'{close}",
                                        v.span)
             put(opt, self.option(opt, v, env, kind), arg.span)
+            if env:
+                _note_resolved(v, opts[opt.name], env, resolved)
         for opt in kind.all_options():
             if opt.name not in opts:
                 if opt.required:
@@ -267,7 +272,7 @@ class _Builder:
                                        f"({_how_to_write(opt)}); syntax: {kind.syntax()}",
                                        a.span)
                 opts[opt.name] = opt.default
-        return ir.Layer(kind, opts, spans, a.span)
+        return ir.Layer(kind, opts, spans, a.span, _resolved_text(a.span, resolved))
 
     def option(self, opt: Option, expr: t.Expr, env, kind: LayerKind) -> Any:
         if isinstance(expr, t.Name) and expr.name not in env:
@@ -296,7 +301,7 @@ class _Builder:
         if isinstance(value, Fraction):
             raise CnnCalcError(f"'{opt.name}' must be a whole number, not {float(value):g}",
                                span)
-        lowest = 0 if opt.type in (PADDING, INT) or opt.name == "op" else 1
+        lowest = 0 if opt.type in (PADDING, INT) else 1
         if value < lowest:
             raise CnnCalcError(f"'{opt.name}' must be at least {lowest}, not {value}", span)
         return value
@@ -334,6 +339,35 @@ class _Builder:
                                    e.span)
             return _arith(e, a, b)
         raise AssertionError(f"unknown expression {e!r}")
+
+
+def _names_in(e: t.Expr):
+    if isinstance(e, t.Name):
+        yield e.name
+    elif isinstance(e, t.BinOp):
+        yield from _names_in(e.left)
+        yield from _names_in(e.right)
+    elif isinstance(e, t.Neg):
+        yield from _names_in(e.operand)
+    elif isinstance(e, t.PerAxis):
+        for item in e.items:
+            yield from _names_in(item)
+
+
+def _note_resolved(e: t.Expr, value: Any, env, resolved: list) -> None:
+    if any(n in env for n in _names_in(e)):
+        shown = "x".join(map(str, value)) if isinstance(value, tuple) else str(value)
+        resolved.append((e.span, shown))
+
+
+def _resolved_text(span: Span, resolved: list) -> str:
+    """The statement's text with each value that used a def parameter replaced by what it
+    came to (`conv c k3 s=s` called with c=64, s=2 reads `conv 64 k3 s=2`)."""
+    text = span.text
+    for value_span, shown in sorted(resolved, key=lambda r: -r[0].start):
+        a, b = value_span.start - span.start, value_span.end - span.start
+        text = text[:a] + shown + text[b:]
+    return " ".join(text.split())
 
 
 @lru_cache(maxsize=None)

@@ -54,7 +54,7 @@ def analyze(spec, as_json, fmt, depth, input_shape, dtype, strict, no_color, max
 
     try:
         report = run_analysis(spec, input=input_shape, dtype=dtype, strict=strict,
-                              max_layers=max_layers, stdin=click.get_binary_stream("stdin"))
+                              max_layers=max_layers, stdin=getattr(sys.stdin, "buffer", sys.stdin))
     except CnnCalcError as e:
         _fail(e)
     except RecursionError:  # a safety net: the parser and builder cap nesting well below it

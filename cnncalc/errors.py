@@ -69,26 +69,39 @@ class Span(NamedTuple):
         return Span(self.source, min(self.start, other.start), max(self.end, other.end))
 
 
-def render_diagnostic(level: str, message: str, span: Span | None) -> str:
-    """`FILE:LINE:COL: level: message`, the source line and a caret under the span."""
+MAX_SHOWN = 100  # columns of a source line shown under a diagnostic
+
+
+def render_diagnostic(level: str, message: str, span: Span | None, where: str = "") -> str:
+    """`FILE:LINE:COL: level: message`, the source line and a caret under the span.
+
+    Without a span (a file that cannot be read) the prefix is `where` (the file name)."""
     if span is None:
-        return f"cnncalc: {level}: {message}"
+        return f"{where or 'cnncalc'}: {level}: {message}"
     line_text = span.source.line_text(span.line).rstrip("\r").expandtabs(1)
     col = span.col
     stop = span.source.text.find("\n", span.start)
     stop = len(span.source.text) if stop < 0 else stop
     width = max(1, min(span.end, stop) - span.start)
-    caret = " " * (col - 1) + "^" + "~" * (width - 1)
+    start = 0
+    if len(line_text) > MAX_SHOWN:  # a window around the caret, marked with ellipses
+        start = max(0, min(col - 1 - MAX_SHOWN // 3, len(line_text) - MAX_SHOWN))
+        shown = line_text[start:start + MAX_SHOWN]
+        line_text = ("…" if start else "") + shown + ("…" if start + MAX_SHOWN < len(line_text) else "")
+        start -= 1 if start else 0
+        width = min(width, MAX_SHOWN - (col - 1 - start))
+    caret = " " * (col - 1 - start) + "^" + "~" * (width - 1)
     return f"{span.source.name}:{span.line}:{col}: {level}: {message}\n  {line_text}\n  {caret}"
 
 
 class CnnCalcError(Exception):
     """Anything a user wrote that cnncalc cannot accept: spec text, options, files."""
 
-    def __init__(self, message: str, span: Span | None = None):
+    def __init__(self, message: str, span: Span | None = None, where: str = ""):
         super().__init__(message)
         self.message = message
         self.span = span
+        self.where = where  # the file, for errors that have no position in it
 
     @property
     def line(self) -> int | None:
@@ -99,7 +112,7 @@ class CnnCalcError(Exception):
         return self.span.col if self.span else None
 
     def render(self) -> str:
-        return render_diagnostic("error", self.message, self.span)
+        return render_diagnostic("error", self.message, self.span, self.where)
 
     def __str__(self) -> str:
         return self.render()

@@ -23,6 +23,7 @@ class Layer(NamedTuple):
     opts: dict[str, Any]          # option name -> value; not mutated after build
     spans: dict[str, Span]        # option name -> where its value was written (for errors)
     span: Span                    # the whole statement
+    text: str                     # its source text, def parameters replaced by their values
 
     def opt_span(self, name: str) -> Span:
         return self.spans.get(name, self.span)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from .errors import CnnCalcError, Source
+from .errors import CnnCalcError, Source, Span
 
 MAX_SPEC_BYTES = 10 * 1024 * 1024
 
@@ -33,31 +33,31 @@ def load(spec, *, stdin=None) -> Source:
 
 def read_file(path: str) -> Source:
     if os.path.isdir(path):
-        raise CnnCalcError(f"{path}: is a directory, not a spec file")
+        raise CnnCalcError("is a directory, not a spec file", where=path)
     try:
         size = os.path.getsize(path)
         if size > MAX_SPEC_BYTES:
-            raise CnnCalcError(f"{path}: {size:,} bytes is larger than the limit of "
-                               f"{MAX_SPEC_BYTES:,} for a spec")
+            raise CnnCalcError(f"{size:,} bytes is larger than the limit of "
+                               f"{MAX_SPEC_BYTES:,} for a spec", where=path)
         with open(path, "rb") as fh:
             data = fh.read(MAX_SPEC_BYTES + 1)
     except FileNotFoundError:
-        raise CnnCalcError(f"{path}: no such file (to analyze spec text, put it in quotes "
-                           f"with its spaces, e.g. \"input 3x32x32 | conv 16 k3\")") from None
+        raise CnnCalcError("no such file (to analyze spec text, put it in quotes with its "
+                           "spaces, e.g. \"input 3x32x32 | conv 16 k3\")", where=path) from None
     except OSError as e:
-        raise CnnCalcError(f"{path}: cannot read it ({e.strerror or e})") from None
+        raise CnnCalcError(f"cannot read it ({e.strerror or e})", where=path) from None
     return decode(path, data)
 
 
 def decode(name: str, data: bytes) -> Source:
     if len(data) > MAX_SPEC_BYTES:
-        raise CnnCalcError(f"{name}: larger than the limit of {MAX_SPEC_BYTES:,} bytes")
+        raise CnnCalcError(f"larger than the limit of {MAX_SPEC_BYTES:,} bytes", where=name)
     if b"\0" in data:
-        raise CnnCalcError(f"{name}: binary data, not a spec")
+        raise CnnCalcError("binary data (a NUL byte), not a spec", where=name)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        line = data.count(b"\n", 0, e.start) + 1
-        raise CnnCalcError(f"{name}:{line}: not UTF-8 text (byte 0x{data[e.start]:02x} at "
-                           f"offset {e.start})") from None
+        shown = Source(name, data.decode("utf-8", errors="replace"))
+        raise CnnCalcError(f"not UTF-8 text (byte 0x{data[e.start]:02x})",
+                           Span(shown, e.start, e.start + 1)) from None
     return Source(name, text)

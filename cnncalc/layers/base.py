@@ -103,6 +103,8 @@ class LayerKind:
                 parts.append(f"[{opt.name}]")
             elif opt.required:
                 parts.append(f"{opt.name}={opt.name.upper()}")
+            elif opt.default is None:  # optional, no fixed default (pool's k, s, out)
+                parts.append(f"[{opt.name}={opt.name.upper()}]")
             else:
                 parts.append(f"[{opt.name}={_show(opt.default)}]")
             for word, _ in opt.flag_sets:
@@ -135,6 +137,10 @@ def register(cls: type[LayerKind]) -> type[LayerKind]:
 # --- helpers shared by the rules --------------------------------------------------------
 
 def fail(layer: Layer, message: str, option: str | None = None) -> CnnCalcError:
+    """An error in this layer, pointing at the option that caused it (or the layer)."""
+    name = layer.kind.name
+    if not message.startswith(name):
+        message = f"{name}: {message}"
     return CnnCalcError(message, layer.opt_span(option) if option else layer.span)
 
 

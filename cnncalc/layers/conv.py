@@ -71,7 +71,7 @@ class Deconv(Window):
     options = (KERNEL, STRIDE,
                Option("p", INT, 0, "padding removed per side", fused=True,
                       aliases=("pad", "padding")),
-               Option("op", AXES, 0, "extra output size on one side (output_padding)",
+               Option("op", INT, 0, "extra output size on one side (output_padding)",
                       fused=True, aliases=("output_padding",)),
                DILATION, GROUPS, BIAS)
 

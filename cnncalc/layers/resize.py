@@ -29,7 +29,7 @@ class Upsample(LayerKind):
 class Pad(LayerKind):
     name = "pad"
     summary = "zero padding on both sides of each spatial axis"
-    positional = (Option("p", AXES, doc="padding per side"),)
+    positional = (Option("p", INT, doc="padding per side (one value, or one per axis)"),)
 
     def output_shape(self, layer, x, ctx):
         dims = spatial(layer, x, self)

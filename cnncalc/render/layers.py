@@ -29,8 +29,10 @@ def layer_catalog() -> list[dict]:
 
 
 def print_layers(no_color: bool = False) -> None:
-    from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
+
+    from .table import make_console
 
     table = Table(box=None, header_style="bold", padding=(0, 1))
     table.add_column("layer", style="bold", no_wrap=True)
@@ -47,5 +49,5 @@ def print_layers(no_color: bool = False) -> None:
             details.append(f"  {o['name']}: " + "; ".join(bits))
         if entry["aliases"]:
             details.append("aliases: " + ", ".join(entry["aliases"]))
-        table.add_row(entry["name"], entry["syntax"], "\n".join(details))
-    Console(no_color=no_color or None, highlight=False).print(table)
+        table.add_row(Text(entry["name"]), Text(entry["syntax"]), Text("\n".join(details)))
+    make_console(no_color).print(table)

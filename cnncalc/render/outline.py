@@ -77,8 +77,9 @@ def human(n: Any) -> str:
     return str(n)
 
 
-def mib(n: Any) -> str:
-    return f"{n / 2 ** 20:,.2f} MiB" if isinstance(n, int) else str(n)
+def megabytes(n: Any) -> str:
+    """Bytes as torchinfo prints them: decimal megabytes, two places."""
+    return f"{n / 10 ** 6:,.2f} MB" if isinstance(n, int) else str(n)
 
 
 def shape_text(report: Report, shape: tuple) -> str:
@@ -100,8 +101,8 @@ def totals_lines(report: Report) -> list[tuple[str, str]]:
         ("FLOPs (2 x MACs)", f"{t.flops:,} ({human(t.flops)})"),
         ("Output", shape_text(report, t.output_shape)),
         ("Receptive field", rf_text(t.rf)),
-        (f"Input size ({dtype})", mib(t.input_bytes)),
-        ("Forward/backward pass size", mib(t.activation_bytes)),
-        ("Params size", mib(t.param_bytes)),
-        ("Estimated total size", mib(t.total_bytes)),
+        (f"Input size ({dtype})", megabytes(t.input_bytes)),
+        ("Forward/backward pass size", megabytes(t.activation_bytes)),
+        ("Params size", megabytes(t.param_bytes)),
+        ("Estimated total size", megabytes(t.total_bytes)),
     ]

@@ -9,6 +9,8 @@ shares the name's cell, since rich's cost is per cell.
 
 from __future__ import annotations
 
+import os
+
 from rich import box
 from rich.console import Console
 from rich.measure import Measurement
@@ -106,11 +108,16 @@ def build_totals(report: Report) -> Table:
 
 def print_report(report: Report, depth: int | None = None, no_color: bool = False,
                  console: Console | None = None) -> None:
-    console = console or Console(no_color=no_color or None, highlight=False,
-                                 soft_wrap=False)
+    console = console or make_console(no_color)
     console.print(build_table(report, depth))
     console.print()
     console.print(build_totals(report))
+
+
+def make_console(no_color: bool = False) -> Console:
+    """--no-color and NO_COLOR mean plain text: no colours, and no bold or dim either."""
+    plain = no_color or bool(os.environ.get("NO_COLOR"))
+    return Console(color_system=None if plain else "auto", highlight=False, soft_wrap=False)
 
 
 def _num(n) -> str:

@@ -173,20 +173,27 @@ class _Parser:
 
     def input(self, keyword: bool = True) -> t.Input:
         kw = self.advance() if keyword else self.peek()
-        dims: list[t.Expr] = []
+        items: list = []  # tokens (words) or parenthesised expressions
         while True:
             tok = self.peek()
             if tok.kind == WORD and not self.is_op(self.peek(1), "="):
-                self.advance()
-                dims.extend(self.shape_parts(tok))
+                items.append(self.advance())
             elif self.is_op(tok, "("):
-                dims.append(self.atom(tight=True))
+                items.append(self.atom(tight=True))
             else:
                 raise self.error(f"expected a shape such as 3x224x224 after 'input', found "
                                  f"{self.describe(tok)}", tok)
             if not self.is_op(self.peek(), ","):
                 break
             self.advance()
+        dims: list[t.Expr] = []
+        for item in items:
+            if not isinstance(item, Token):
+                dims.append(item)
+            elif len(items) == 1:  # 3x224x224: split at x
+                dims.extend(self.shape_parts(item))
+            else:  # 3,H,max_len: commas separate, so a name may hold an x
+                dims.append(self.word_value(item))
         options = []
         while self.peek().kind == WORD and self.is_op(self.peek(1), "="):
             options.append(self.named())
