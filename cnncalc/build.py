@@ -39,6 +39,7 @@ class _Builder:
         self.max_layers = max_layers
         self.symbols: dict[str, Span] = {}
         self.depth = 0
+        self.expanded: dict[tuple, list] = {}  # (def, arguments) -> its expanded body
         self.defs: dict[str, t.Def] = {}
         for d in spec.defs:
             if d.name in self.defs:
@@ -56,7 +57,8 @@ class _Builder:
         if written is None:
             first = self.spec.body[0].span if self.spec.body else None
             if first is None:
-                raise CnnCalcError("the spec is empty: write e.g. 'input 3x32x32 | conv 16 k3'")
+                raise CnnCalcError("the spec is empty: write e.g. 'input 3x32x32 | conv 16 k3'",
+                                   Span(self.spec.source, 0, 0))
             raise CnnCalcError("the spec has no input: begin with e.g. 'input 3x224x224' "
                                "(or pass --input)", Span(first.source, 0, 0))
         inp = self.input(written, self.spec.input)
@@ -207,9 +209,13 @@ class _Builder:
                 if p.default is None:
                     raise CnnCalcError(f"'{d.name}' needs a value for '{p.name}'", a.span)
                 bound[p.name] = self.value(p.default, bound)
-        self.enter(a.span)
-        entries = self.stmts(d.body, bound)
-        self.depth -= 1
+        key = (d.name, tuple(bound.items()))
+        entries = self.expanded.get(key)
+        if entries is None:  # a def is expanded once per distinct set of arguments
+            self.enter(a.span)
+            entries = self.stmts(d.body, bound)
+            self.depth -= 1
+            self.expanded[key] = entries
         return (self.seq(entries, a.span), d.name, sum(e[2] for e in entries))
 
     # --- layers ---------------------------------------------------------------------------
@@ -279,6 +285,9 @@ class _Builder:
             word = expr.name.lower()
             if opt.type == PADDING and word in _PAD_WORDS:
                 return word
+            close = did_you_mean(word, _PAD_WORDS) if opt.type == PADDING else ""
+            if close:
+                raise CnnCalcError(f"unknown padding '{expr.name}'{close}", expr.span)
             if opt.type in (BOOL, FLAG) and word in ("true", "false"):
                 return word == "true"
         if opt.type in (BOOL, FLAG):

@@ -37,7 +37,7 @@ class Source(NamedTuple):
         return f"Source({self.name!r})"
 
     def line_text(self, line: int) -> str:
-        lines = self.text.splitlines()
+        lines = self.text.split("\n")  # as Span.line counts: only \n ends a line
         return lines[line - 1] if 0 < line <= len(lines) else ""
 
 

@@ -92,9 +92,12 @@ class _Parser:
         return self.advance()
 
     def enter(self, tok: Token) -> None:
+        """One level deeper in the tree: braces, parentheses, and also each operator, minus,
+        label and repeat of a chain (each nests the tree one level)."""
         self.depth += 1
         if self.depth > MAX_NESTING:
-            raise self.error(f"nesting is deeper than {MAX_NESTING} levels", tok)
+            raise self.error(f"nesting is deeper than {MAX_NESTING} levels (braces, "
+                             "parentheses, operators, labels or repeats)", tok)
 
     def skip_newlines(self) -> None:
         while self.peek().kind == NEWLINE:
@@ -155,7 +158,9 @@ class _Parser:
                 default = None
                 if self.is_op(self.peek(), "="):
                     self.advance()
+                    depth = self.depth
                     default = self.expr(tight=False)
+                    self.depth = depth
                 if any(q.name == p.text for q in params):
                     raise self.error(f"parameter '{p.text}' is listed twice", p)
                 params.append(t.Param(p.text, default, self.span(p, self.prev())))
@@ -179,7 +184,9 @@ class _Parser:
             if tok.kind == WORD and not self.is_op(self.peek(1), "="):
                 items.append(self.advance())
             elif self.is_op(tok, "("):
+                depth = self.depth
                 items.append(self.atom(tight=True))
+                self.depth = depth
             else:
                 raise self.error(f"expected a shape such as 3x224x224 after 'input', found "
                                  f"{self.describe(tok)}", tok)
@@ -217,18 +224,22 @@ class _Parser:
     # --- statements -----------------------------------------------------------------------
 
     def statement(self) -> t.Stmt:
+        depth = self.depth
         tok = self.peek()
         if tok.kind == WORD and self.is_op(self.peek(1), ":"):
             label = self.name_token("a label")
             self.advance()
+            self.enter(label)
             inner = self.statement()
+            self.depth = depth
             return t.Labeled(label.text, inner, self.span(label, self.prev()))
         start = tok
         stmt = self.primary()
         while self.is_op(self.peek(), "*"):
-            self.advance()
+            self.enter(self.advance())
             count = self.value()
             stmt = t.Repeat(stmt, count, self.span(start, self.prev()))
+        self.depth = depth
         return stmt
 
     def primary(self) -> t.Stmt:
@@ -255,6 +266,8 @@ class _Parser:
             if self.peek().kind == EOF:
                 raise self.error("this '{' is never closed", open_)
             body.append(self.statement())
+            if self.peek().kind == EOF:
+                raise self.error("this '{' is never closed", open_)
             self.end_statement("}")
         close = self.advance()
         self.depth -= 1
@@ -351,6 +364,7 @@ class _Parser:
         left = self.term(tight)
         while self.peek().kind == OP and self.peek().text in "+-" and self.binary_ok(tight):
             op = self.advance()
+            self.enter(op)
             right = self.operand(tight, op, self.term)
             left = t.BinOp(op.text, left, right, left.span.to(right.span))
         return left
@@ -360,6 +374,7 @@ class _Parser:
         while (self.peek().kind == OP and self.peek().text in ("*", "/", "//", "%")
                and self.binary_ok(tight)):
             op = self.advance()
+            self.enter(op)
             right = self.operand(tight, op, self.unary)
             left = t.BinOp(op.text, left, right, left.span.to(right.span))
         return left
@@ -377,6 +392,7 @@ class _Parser:
         tok = self.peek()
         if self.is_op(tok, "-"):
             self.advance()
+            self.enter(tok)
             operand = self.operand(tight, tok, self.unary)
             return t.Neg(operand, self.span(tok).to(operand.span))
         return self.atom(tight)
