@@ -44,7 +44,8 @@ class _Walker:
         self.containers: dict[tuple, Container] = {}
         self.warnings: list[Warning_] = []
         self._seen: set = set()
-        self.ctx = Context(tuple(net.input.shape[1:]), self.warn)
+        self.ctx = Context(tuple(net.input.shape[1:]), self.warn,
+                           channels_last=net.input.layout == "hwc")
 
     def warn(self, message: str, span: Span | None) -> None:
         key = (message, span.start if span else None)
@@ -79,7 +80,7 @@ class _Walker:
         out_rf = kind.receptive_field(layer, x, rf, self.ctx)
         macs = kind.macs(layer, x, y) * self.batch
         self.add_row(path, kind.name, layer.span, layer.text, x, y, kind.params(layer, x),
-                     kind.buffers(layer, x), macs, out_rf, kind.note(layer, x, y))
+                     kind.buffers(layer, x), macs, out_rf, kind.note(layer, x, y, self.ctx))
         return y, out_rf
 
     def merge(self, m: ir.Merge, path: tuple, x, rf):

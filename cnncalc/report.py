@@ -77,8 +77,7 @@ class Report(NamedTuple):
         show = self.display_shape
         t = self.totals
         return {
-            "input": {"shape": show(self.input.shape), "layout": self.input.layout,
-                      "batch": _num(self.input.batch)},
+            "input": {"shape": show(self.input.shape), "layout": self.input.layout},
             "layers": [
                 {"index": r.index, "path": ".".join(r.path), "kind": r.kind,
                  "source": r.source, "line": r.line,
@@ -95,10 +94,8 @@ class Report(NamedTuple):
                 "jump": [_num(v) for v in t.jump], "input_bytes": _num(t.input_bytes),
                 "activation_bytes": _num(t.activation_bytes),
                 "param_bytes": _num(t.param_bytes), "total_bytes": _num(t.total_bytes)},
-            "warnings": [{"message": w.message,
-                          "file": w.span.source.name if w.span else None,
-                          "line": w.span.line if w.span else None,
-                          "col": w.span.col if w.span else None} for w in self.warnings],
+            # the first line of each warning as printed on stderr: FILE:LINE:COL: warning: …
+            "warnings": [w.render().split("\n", 1)[0] for w in self.warnings],
         }
 
 

@@ -49,11 +49,19 @@ class AxisRF(NamedTuple):
 
 
 class Context:
-    """What a rule may need besides its layer and input: warnings, the network input."""
+    """What a rule may need besides its layer and input: warnings, the network input, and
+    how shapes are shown (channels last for an hwc input)."""
 
-    def __init__(self, input_extent: tuple, warn: Callable[[str, Span], None]):
+    def __init__(self, input_extent: tuple, warn: Callable[[str, Span], None],
+                 channels_last: bool = False):
         self.input_extent = input_extent
         self.warn = warn
+        self.channels_last = channels_last
+
+    def show(self, shape: Shape) -> str:
+        if self.channels_last and len(shape) > 1:
+            shape = tuple(shape[1:]) + (shape[0],)
+        return fmt_shape(shape)
 
 
 Shape = tuple  # (channels, *spatial), channels first
@@ -85,7 +93,7 @@ class LayerKind:
                         ctx: Context) -> tuple[AxisRF, ...]:
         return rf
 
-    def note(self, layer: Layer, x: Shape, y: Shape) -> str | None:
+    def note(self, layer: Layer, x: Shape, y: Shape, ctx: Context) -> str | None:
         """A remark for the table row (fc: 'flattens 16x5x5 → 400')."""
         return None
 

@@ -28,9 +28,9 @@ class Linear(LayerKind):
     def receptive_field(self, layer, x, rf, ctx):
         return whole_input(ctx) if len(x) > 1 else rf
 
-    def note(self, layer, x, y):
+    def note(self, layer, x, y, ctx):
         if len(x) > 1:
-            return f"flattens {fmt_shape(x)} → {product(x)}"
+            return f"flattens {ctx.show(x)} → {product(x)}"
         return None
 
 
