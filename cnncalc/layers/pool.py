@@ -41,9 +41,10 @@ class Pool(Window):
         return super().axes(layer, x)
 
     def check_padding(self, layer, axis):
-        if 2 * axis.left > axis.d * (axis.k - 1) + 1:
+        # PyTorch's rule: padding at most half the kernel itself (k // 2), dilated or not
+        if axis.left > axis.k // 2:
             raise fail(layer, f"pooling padding {axis.left} is more than half the kernel "
-                              f"{axis.k}", "p")
+                              f"{axis.k} (at most {axis.k // 2})", "p")
 
     def output_shape(self, layer, x, ctx):
         dims = spatial(layer, x, self)

@@ -79,7 +79,7 @@ def build_table(report: Report, depth: int | None = None) -> Table:
     # SIMPLE's column divider is a space, so cells need no padding (rich then skips
     # wrapping each cell in a Padding).
     table = Table(box=box.SIMPLE, header_style="bold", show_edge=False, padding=0)
-    table.add_column("#".rjust(index_width) + " layer")
+    table.add_column("#".rjust(index_width) + " layer", no_wrap=True)  # names stay whole
     table.add_column("source", ratio=1)
     # Columns that never wrap get their width here, which spares rich measuring each cell.
     for i, (title, right) in enumerate((("output", False), ("params", True), ("MACs", True),
@@ -90,7 +90,7 @@ def build_table(report: Report, depth: int | None = None) -> Table:
         block = line.kind != "layer"
         table.add_row(
             Cell("  " * line.depth + line.name, _BOLD if block else None,
-                 prefix=line.index.rjust(index_width) + " ", prefix_style=_DIM, wraps=True),
+                 prefix=line.index.rjust(index_width) + " ", prefix_style=_DIM),
             Cell(source, _BOLD_CYAN if block else _CYAN, wraps=True),
             Cell(output), Cell(params, right=True), Cell(macs, right=True),
             Cell(rf, right=True))
