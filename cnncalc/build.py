@@ -422,7 +422,7 @@ def _arith(e: t.BinOp, a, b):
 def _how_to_write(opt: Option) -> str:
     if opt.fused:
         return f"e.g. {opt.name}3 or {opt.name}=3"
-    return f"e.g. {opt.name}=N" if opt not in () else opt.name
+    return f"e.g. {opt.name}=N"
 
 
 def _calls(stmts, defs) -> list[tuple[str, Span]]:

@@ -85,7 +85,8 @@ class Window(LayerKind):
 
     @staticmethod
     def tiling_message(unused) -> str:
-        parts, sums = [], []
+        """`(7 - 3)/3 + 1 = 2.33, so the last 1 row and the last 1 column ... are never used`."""
+        sums, parts = [], []
         for name, a, left_over in unused:
             pad_total = a.left + a.right
             padded = f"{a.n} + {pad_total}" if pad_total else f"{a.n}"
@@ -93,9 +94,9 @@ class Window(LayerKind):
             exact = Fraction(a.n + pad_total - span, a.s) + 1
             sums.append(f"({padded} - {span})/{a.s} + 1 = {float(exact):.2f}")
             parts.append(f"the last {left_over} {name if left_over > 1 else name[:-1]}")
-        shown = "; ".join(dict.fromkeys(sums))
-        return (f"stride does not tile the input: {shown}, so "
-                f"{' and '.join(parts)} of the padded input {'are' if len(parts) > 1 or unused[0][2] > 1 else 'is'} never used")
+        verb = "are" if len(parts) > 1 or unused[0][2] > 1 else "is"
+        return (f"stride does not tile the input: {'; '.join(dict.fromkeys(sums))}, so "
+                f"{' and '.join(parts)} of the padded input {verb} never used")
 
     def receptive_field(self, layer, x, rf, ctx):
         out = []

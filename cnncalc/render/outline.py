@@ -50,10 +50,13 @@ def outline(report: Report, depth: int | None = None) -> list[Line]:
                 opened.add(prefix)
                 first, last, params, macs, last_row = sums[prefix]
                 fold = depth is not None and level + 1 >= depth
-                lines.append(Line(level, prefix[-1], containers[prefix].source,
-                                  f"{first}-{last}" if fold and first != last else str(first)
-                                  if fold else "", last_row.output_shape, params, macs,
-                                  last_row.rf, "folded" if fold else "open"))
+                if not fold:
+                    index = ""  # its rows follow, each with its own number
+                else:
+                    index = f"{first}-{last}" if first != last else str(first)
+                lines.append(Line(level, prefix[-1], containers[prefix].source, index,
+                                  last_row.output_shape, params, macs, last_row.rf,
+                                  "folded" if fold else "open"))
             if depth is not None and level + 1 >= depth:
                 folded = True
                 break
