@@ -6,7 +6,9 @@ the same functions; tests check them against the course notes and PyTorch's docu
 
 from __future__ import annotations
 
-from .numbers import ceil_div, maximum
+from fractions import Fraction
+
+from .numbers import ceil_div, is_concrete, maximum
 
 
 def dilated(k, d):
@@ -75,6 +77,9 @@ def rf_size(r_in, j_in, k, d=1):
 
 def rf_start(start_in, j_in, k, pad_left, d=1):
     """Centre of the first output's field: start_in + (d(k-1)/2 - p_left)·j_in."""
-    from fractions import Fraction
-
-    return start_in + (Fraction(d * (k - 1), 2) - pad_left) * j_in
+    twice = d * (k - 1) - 2 * pad_left
+    if not is_concrete(twice):
+        return start_in + twice * j_in / 2
+    if twice % 2 == 0:  # stay with ints where the centre is a whole pixel
+        return start_in + twice // 2 * j_in
+    return start_in + Fraction(twice, 2) * j_in
