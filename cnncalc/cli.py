@@ -77,18 +77,27 @@ def analyze(spec, as_json, fmt, depth, input_shape, dtype, strict, no_color, max
 
 
 @main.command()
+@click.argument("name", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the layer kinds as JSON.")
 @click.option("--no-color", is_flag=True, help="No colours.")
-def layers(as_json, no_color):
-    """List every layer kind with its syntax, options, defaults and aliases."""
-    from .render.layers import layer_catalog, print_layers
+def layers(name, as_json, no_color):
+    """List every layer kind with its syntax and aliases, or one kind's options in full."""
+    from .layers import REGISTRY
+    from .render.layers import describe, layer_catalog, print_layers
 
+    if name is not None and name not in REGISTRY:
+        from .errors import did_you_mean
+
+        _fail(CnnCalcError(f"unknown layer '{name}'{did_you_mean(name, REGISTRY)}",
+                           where="cnncalc layers"))
+    kind = REGISTRY[name] if name else None
     if as_json:
         import json
 
-        click.echo(json.dumps(layer_catalog(), indent=2, ensure_ascii=False))
+        data = describe(kind) if kind else layer_catalog()
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
     else:
-        print_layers(no_color=no_color)
+        print_layers(kind.name if kind else None, no_color=no_color)
 
 
 if __name__ == "__main__":
