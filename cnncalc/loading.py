@@ -44,8 +44,9 @@ def read_file(path: str) -> Source:
     except FileNotFoundError:
         raise CnnCalcError("no such file (to analyze spec text, put it in quotes with its "
                            "spaces, e.g. \"input 3x32x32 | conv 16 k3\")", where=path) from None
-    except OSError as e:
-        raise CnnCalcError(f"cannot read it ({e.strerror or e})", where=path) from None
+    except (OSError, ValueError) as e:  # ValueError: a NUL byte in the name
+        raise CnnCalcError(f"cannot read it ({getattr(e, 'strerror', None) or e})",
+                           where=repr(path)[1:-1]) from None
     return decode(path, data)
 
 

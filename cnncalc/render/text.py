@@ -13,7 +13,8 @@ HEADER = ["#", "layer", "source", "output", "params", "MACs", "RF"]
 
 def _cells(report: Report, depth):
     for line in outline(report, depth):
-        yield [line.index, "  " * line.depth + line.name, line.source,
+        source = line.source if line.note is None else f"{line.source} ({line.note})"
+        yield [line.index, "  " * line.depth + line.name, source,
                shape_text(report, line.output), line.params, line.macs, rf_text(line.rf)]
 
 
