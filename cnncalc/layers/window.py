@@ -59,23 +59,27 @@ class Window(LayerKind):
     def output_sizes(self, layer: Layer, x, ctx: Context) -> tuple:
         sizes, unused = [], []
         names = axis_names(len(x) - 1)
+        ceil = self.ceil_option and layer.opts.get("ceil")
         for axis, name in zip(self.axes(layer, x), names):
             n, k, s, d = axis.n, axis.k, axis.s, axis.d
             pad_total = axis.left + axis.right
             span = f.dilated(k, d)
+            if ceil:
+                size = f.pool_out_ceil(n, k, s, axis.left, pad_total, d)
+            else:
+                size = f.conv_out(n, k, s, pad_total, d)
             if all(is_concrete(v) for v in (n, k, s, d, pad_total)):
-                if span > n + pad_total:
+                # ceil mode, as PyTorch, lets a window overhang the padded input as long as
+                # one output remains (`maxpool k2 s2 ceil` on a 1x1 input gives 1x1)
+                if span > n + pad_total and not (ceil and size >= 1):
                     what = f"kernel {k}" if d == 1 else f"dilated kernel {span} (k={k}, d={d})"
                     raise fail(layer, f"{what} is larger than the padded input {n + pad_total}"
                                       f" ({name}: {n} + padding {pad_total})", "k")
                 self.check_padding(layer, axis)
                 left_over = f.conv_leftover(n, k, s, pad_total, d)
-                if left_over and not (self.ceil_option and layer.opts.get("ceil")):
+                if left_over and not ceil:
                     unused.append((name, axis, left_over))
-            if self.ceil_option and layer.opts.get("ceil"):
-                sizes.append(f.pool_out_ceil(n, k, s, axis.left, pad_total, d))
-            else:
-                sizes.append(f.conv_out(n, k, s, pad_total, d))
+            sizes.append(size)
         if unused:
             ctx.warn(self.tiling_message(unused), layer.span)
         return tuple(sizes)
