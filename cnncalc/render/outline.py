@@ -17,7 +17,7 @@ class Line(NamedTuple):
     params: Any
     macs: Any
     rf: tuple
-    kind: str              # "layer", "open" (a block shown with its rows), "folded"
+    kind: str              # "input", "layer", "open" (a block shown with its rows), "folded"
     note: str | None = None
 
 
@@ -37,7 +37,11 @@ def outline(report: Report, depth: int | None = None) -> list[Line]:
                     s[2] += row.params
                     s[3] += row.macs
                     s[4] = row
-    lines: list[Line] = []
+    inp = report.input
+    written = inp.span.text if inp.span is not None else ""
+    rf = tuple(1 for _ in inp.shape[1:])
+    lines: list[Line] = [Line(0, "input", " ".join(written.split()), "", inp.shape, 0, 0, rf,
+                              "input")]
     opened: set[tuple] = set()
     for row in report.rows:
         folded = False

@@ -74,8 +74,10 @@ def build_table(report: Report, depth: int | None = None) -> Table:
     rows = []
     for line in lines:
         source = line.source if line.note is None else f"{line.source}  ({line.note})"
-        rows.append((line, source, shape_text(report, line.output), _num(line.params),
-                     _num(line.macs), rf_text(line.rf)))
+        counted = line.kind != "input"
+        rows.append((line, source, shape_text(report, line.output),
+                     _num(line.params) if counted else "", _num(line.macs) if counted else "",
+                     rf_text(line.rf)))
     # SIMPLE's column divider is a space, so cells need no padding (rich then skips
     # wrapping each cell in a Padding).
     table = Table(box=box.SIMPLE, header_style="bold", show_edge=False, padding=0)
@@ -87,7 +89,7 @@ def build_table(report: Report, depth: int | None = None) -> Table:
         table.add_column(title, justify="right" if right else "left", no_wrap=True,
                          width=max([len(title)] + [len(r[i]) for r in rows]))
     for line, source, output, params, macs, rf in rows:
-        block = line.kind != "layer"
+        block = line.kind in ("open", "folded")
         table.add_row(
             Cell("  " * line.depth + line.name, _BOLD if block else None,
                  prefix=line.index.rjust(index_width) + " ", prefix_style=_DIM),

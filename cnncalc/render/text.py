@@ -14,8 +14,10 @@ HEADER = ["#", "layer", "source", "output", "params", "MACs", "RF"]
 def _cells(report: Report, depth):
     for line in outline(report, depth):
         source = line.source if line.note is None else f"{line.source} ({line.note})"
+        counted = line.kind != "input"
         yield [line.index, "  " * line.depth + line.name, source,
-               shape_text(report, line.output), line.params, line.macs, rf_text(line.rf)]
+               shape_text(report, line.output), line.params if counted else "",
+               line.macs if counted else "", rf_text(line.rf)]
 
 
 def render(report: Report, fmt: str, depth: int | None = None) -> str:
