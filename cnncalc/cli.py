@@ -12,6 +12,7 @@ import sys
 import click
 
 from . import __version__
+from .analysis import DTYPE_BYTES
 from .build import DEFAULT_MAX_LAYERS
 from .errors import CnnCalcError
 
@@ -43,7 +44,8 @@ def main() -> None:
 @click.option("--input", "input_shape", metavar="SHAPE",
               help="Replace the spec's input shape, e.g. 3x320x320.")
 @click.option("--dtype", default="float32", show_default=True,
-              help="Element type for memory figures (float32, float16, int8, ...).")
+              type=click.Choice(list(DTYPE_BYTES), case_sensitive=False),
+              help="Element type for the memory figures.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--no-color", is_flag=True, help="No colours (NO_COLOR is honoured too).")
 @click.option("--max-layers", type=click.IntRange(min=1), default=DEFAULT_MAX_LAYERS,
