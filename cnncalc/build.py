@@ -13,7 +13,7 @@ from fractions import Fraction
 from typing import Any
 
 from . import ir
-from .errors import CnnCalcError, Span, did_you_mean
+from .errors import CnnCalcError, Span, closest, did_you_mean
 from .layers import REGISTRY
 from .layers.base import AXES, BOOL, COUNT, FLAG, INT, PADDING, RATE, LayerKind, Option
 from .numbers import as_int, is_concrete, symbol
@@ -257,8 +257,7 @@ class _Builder:
                     put(opt, self.check(opt, value, v.span, kind), arg.span)
                     continue
             if not waiting:
-                words = list(flags) + [o + "N" for o in fused] + list(by_name)
-                hint = did_you_mean(v.name, words) if isinstance(v, t.Name) else ""
+                hint = _suggest(v.name, flags, fused, by_name) if isinstance(v, t.Name) else ""
                 what = f"option '{v.name}'" if isinstance(v, t.Name) else f"value '{arg.span.text}'"
                 raise CnnCalcError(f"unexpected {what} for '{kind.name}'{hint}"
                                    f" (syntax: {kind.syntax()})", arg.span)
@@ -417,6 +416,20 @@ def _arith(e: t.BinOp, a, b):
     if op == "//":
         return a // b
     return a % b
+
+
+def _suggest(word: str, flags, fused, by_name) -> str:
+    """`, did you mean 'k1'?` for `kk1`, `, did you mean 'stride=2'?` for `stride2`, or the
+    nearest flag or option name."""
+    m = _FUSED.match(word)
+    if m:
+        prefix, digits = m.groups()
+        if prefix in by_name:  # a long name written fused: stride2
+            return f", did you mean '{prefix}={digits}'?"
+        near = closest(prefix, fused)
+        if near:  # kk1 -> k1
+            return f", did you mean '{near}{digits}'?"
+    return did_you_mean(word, list(flags) + list(by_name))
 
 
 def _how_to_write(opt: Option) -> str:

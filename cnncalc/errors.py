@@ -131,9 +131,15 @@ class Warning_(NamedTuple):
         return CnnCalcError(self.message, self.span)
 
 
-def did_you_mean(name: str, known) -> str:
-    """`, did you mean 'x'?` for the closest known name, or '' when nothing is close."""
+def closest(name: str, known) -> str | None:
+    """The known name nearest to `name`, if any is close."""
     import difflib  # only on the error path
 
     close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
-    return f", did you mean '{close[0]}'?" if close else ""
+    return close[0] if close else None
+
+
+def did_you_mean(name: str, known) -> str:
+    """`, did you mean 'x'?` for the closest known name, or '' when nothing is close."""
+    close = closest(name, known)
+    return f", did you mean '{close}'?" if close else ""
