@@ -310,6 +310,16 @@ def test_unknown_flag_suggests():
     expect_error(spec, "nobais", "nobais", "did you mean 'nobias'?")
 
 
+@pytest.mark.parametrize("typo, suggestion", [
+    ("kk1", "k1"),          # a fused option with a doubled letter keeps its digits
+    ("stride2", "stride=2"),  # a long name needs '=': stride=2
+    ("p=sam", "same"),      # a padding word
+])
+def test_mistyped_options_get_the_right_suggestion(typo, suggestion):
+    spec = f"input 3x8x8 | conv 64 k3 {typo}" if typo != "kk1" else "input 3x8x8 | conv 64 kk1"
+    expect_error(spec, typo.split("=")[-1], f"did you mean '{suggestion}'?")
+
+
 def test_unknown_input_option_suggests():
     spec = "input 1x8x8 layot=hwc | relu"
     expect_error(spec, "layot", "did you mean 'layout'?")
