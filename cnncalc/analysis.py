@@ -9,7 +9,7 @@ from __future__ import annotations
 
 
 from . import ir
-from .errors import CnnCalcError, Span, Warning_
+from .errors import CnnCalcError, Span, Warning_, one_line
 from .layers.base import AxisRF, Context, fmt_shape
 from .numbers import is_concrete, product
 from .report import Container, Report, Row, Totals
@@ -180,7 +180,7 @@ def _join(op: str, outs: list, m: ir.Merge):
 
 
 def _source(span: Span | None) -> str:
-    return " ".join(span.text.split()) if span is not None else ""
+    return one_line(span.text) if span is not None else ""
 
 
 def _block_source(m: ir.Merge) -> str:

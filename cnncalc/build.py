@@ -13,7 +13,7 @@ from fractions import Fraction
 from typing import Any
 
 from . import ir
-from .errors import CnnCalcError, Span, closest, did_you_mean
+from .errors import CnnCalcError, Span, closest, did_you_mean, one_line
 from .layers import REGISTRY
 from .layers.base import AXES, BOOL, COUNT, FLAG, INT, PADDING, RATE, LayerKind, Option
 from .numbers import as_int, is_concrete, symbol
@@ -125,7 +125,8 @@ class _Builder:
         for b in bases:
             if seen[b] > 1:
                 running[b] += 1
-                names.append(f"{b}{running[b]}")
+                # conv1, conv2 ... but relu6_1, relu6_2 where the name ends in a digit
+                names.append(f"{b}_{running[b]}" if b[-1].isdigit() else f"{b}{running[b]}")
             else:
                 names.append(b)
         return ir.Seq(tuple(e[0] for e in entries), tuple(names), span)
@@ -375,7 +376,7 @@ def _resolved_text(span: Span, resolved: list) -> str:
     for value_span, shown in sorted(resolved, key=lambda r: -r[0].start):
         a, b = value_span.start - span.start, value_span.end - span.start
         text = text[:a] + shown + text[b:]
-    return " ".join(text.split())
+    return one_line(text)
 
 
 @lru_cache(maxsize=None)

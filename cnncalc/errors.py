@@ -72,6 +72,21 @@ class Span(NamedTuple):
 MAX_SHOWN = 100  # columns of a source line shown under a diagnostic
 
 
+def one_line(text: str) -> str:
+    """Source text shown on one line: comments dropped, and a line break read as the
+    statement separator it is (`{ conv 4 k1 | relu` + newline + `dwconv k3 }` shows as
+    `{ conv 4 k1 | relu | dwconv k3 }`)."""
+    out = ""
+    for line in text.split("\n"):
+        line = " ".join(line.split("#", 1)[0].split())
+        if not line:
+            continue
+        if out and not (out.endswith(("|", "{", "(", ",")) or line.startswith(("|", "}", ")"))):
+            out += " |"
+        out = f"{out} {line}" if out else line
+    return out
+
+
 def render_diagnostic(level: str, message: str, span: Span | None, where: str = "") -> str:
     """`FILE:LINE:COL: level: message`, the source line and a caret under the span.
 
