@@ -44,10 +44,13 @@ class _Walker:
         self.containers: dict[tuple, Container] = {}
         self.warnings: list[Warning_] = []
         self._seen: set = set()
+        self.path: tuple = ()  # of the layer being analysed
         self.ctx = Context(tuple(net.input.shape[1:]), self.warn,
                            channels_last=net.input.layout == "hwc")
 
     def warn(self, message: str, span: Span | None) -> None:
+        if len(self.path) > 1:  # which use of a def or block (see _where)
+            message = f"{message} (at {'.'.join(self.path)})"
         key = (message, span.start if span else None)
         if key not in self._seen:
             self._seen.add(key)
@@ -59,18 +62,25 @@ class _Walker:
         for node, name in zip(seq.items, seq.names):
             here = path + (name,)
             if isinstance(node, ir.Layer):
-                x, rf = self.layer(node, here, x, rf)
+                try:
+                    x, rf = self.layer(node, here, x, rf)
+                except CnnCalcError as e:
+                    raise _where(e, here) from None
             elif isinstance(node, ir.Seq):
                 self.containers[here] = Container(here, "call", _source(node.span), node.span)
                 x, rf = self.seq(node, here, x, rf)
             else:
                 self.containers[here] = Container(here, "block", _block_source(node),
                                                   node.span)
-                x, rf = self.merge(node, here, x, rf)
+                try:
+                    x, rf = self.merge(node, here, x, rf)
+                except CnnCalcError as e:
+                    raise _where(e, here) from None
         return x, rf
 
     def layer(self, layer: ir.Layer, path: tuple, x, rf):
         kind = layer.kind
+        self.path = path
         y = kind.output_shape(layer, x, self.ctx)
         for d in y:
             if is_concrete(d) and not 1 <= d <= MAX_DIM:
@@ -136,6 +146,16 @@ class _Walker:
             activation_bytes=activation, param_bytes=param_bytes,
             total_bytes=input_bytes + activation + param_bytes)
         return Report(inp, rows, totals, self.warnings, self.containers, dtype)
+
+
+def _where(error: CnnCalcError, path: tuple) -> CnnCalcError:
+    """A layer written inside a def or block may fail in one use of it and not another:
+    say which (`(at layer2.down.residual.conv1)`), once, at the innermost level."""
+    if len(path) < 2 or getattr(error, "path_added", False):
+        return error
+    located = CnnCalcError(f"{error.message} (at {'.'.join(path)})", error.span, error.where)
+    located.path_added = True
+    return located
 
 
 def _merge_fields(fields: list, outs: list, y) -> tuple:
