@@ -960,8 +960,8 @@ def test_form_feed_does_not_shift_the_shown_line():
 
 
 def test_an_error_inside_a_def_names_the_use_that_failed():
-    # blk(8, 9) shrinks 16 -> (16 - 3)//9 + 1 = 2 ... the first three calls fit: 16 -> 14
-    # -> (14 - 3)//2 + 1 = 6 -> (6 - 3)//9 + 1 = 1; the fourth meets a 1x1 input with k3
+    # 16 -> (16 - 3)//1 + 1 = 14 -> (14 - 3)//2 + 1 = 6 -> (6 - 3)//9 + 1 = 1: the first
+    # three calls fit, the fourth meets a 1x1 input with a 3x3 kernel
     spec = ("def blk(c, s) { conv c k3 s=s | relu }\n"
             "input 3x16x16\n"
             "blk(8, 1) | blk(8, 2) | blk(8, 9) | blk(8, 1)")
