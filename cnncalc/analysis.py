@@ -11,6 +11,7 @@ from __future__ import annotations
 from . import ir
 from .errors import CnnCalcError, Span, Warning_, one_line
 from .layers.base import AxisRF, Context, fmt_shape
+from .formulas import flops
 from .numbers import is_concrete, product
 from .report import Container, Report, Row, Totals
 
@@ -141,7 +142,7 @@ class _Walker:
         param_bytes = params * self.elem_bytes  # torchinfo's "Params size": no buffers
         totals = Totals(
             params=params, trainable_params=params, buffers=buffers, macs=macs,
-            flops=2 * macs, output_shape=y, rf=tuple(a.size for a in rf),
+            flops=flops(macs), output_shape=y, rf=tuple(a.size for a in rf),
             jump=tuple(a.jump for a in rf), input_bytes=input_bytes,
             activation_bytes=activation, param_bytes=param_bytes,
             total_bytes=input_bytes + activation + param_bytes)

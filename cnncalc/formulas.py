@@ -66,6 +66,11 @@ def deconv_macs(c_in, c_out, kernel_volume, in_positions, groups=1):
     return c_in * (c_out // groups) * kernel_volume * in_positions
 
 
+def flops(macs):
+    """A multiply-accumulate is two floating-point operations."""
+    return 2 * macs
+
+
 def linear_params(n_in, n_out, bias=True):
     return n_in * n_out + (n_out if bias else 0)
 

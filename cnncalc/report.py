@@ -9,6 +9,7 @@ from fractions import Fraction
 from typing import NamedTuple, Any
 
 from .errors import Span, Warning_
+from .formulas import flops
 from .ir import Input
 
 
@@ -32,7 +33,7 @@ class Row(NamedTuple):
 
     @property
     def flops(self):
-        return 2 * self.macs
+        return flops(self.macs)
 
 
 class Container(NamedTuple):
@@ -83,7 +84,7 @@ class Report(NamedTuple):
                  "source": r.source, "line": r.line,
                  "input_shape": show(r.input_shape), "output_shape": show(r.output_shape),
                  "params": _num(r.params), "buffers": _num(r.buffers), "macs": _num(r.macs),
-                 "flops": _num(2 * r.macs), "rf": [_num(v) for v in r.rf],
+                 "flops": _num(r.flops), "rf": [_num(v) for v in r.rf],
                  "jump": [_num(v) for v in r.jump], "start": [_num(v) for v in r.start],
                  "output_bytes": _num(r.output_bytes)}
                 for r in self.rows],

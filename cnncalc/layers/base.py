@@ -73,7 +73,6 @@ class LayerKind:
     summary: str = ""
     positional: tuple[Option, ...] = ()
     options: tuple[Option, ...] = ()
-    needs_spatial = False   # refuses a flat (vector) input
 
     # --- rules (override what differs from "shape preserved, nothing counted") ----------
 

@@ -13,7 +13,6 @@ class Upsample(LayerKind):
     name = "upsample"
     summary = "nearest-neighbour upsampling by a whole factor per axis"
     positional = (Option("factor", AXES, 2, "scale factor"),)
-    needs_spatial = True
 
     def output_shape(self, layer, x, ctx):
         dims = spatial(layer, x, self)

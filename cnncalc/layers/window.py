@@ -30,7 +30,6 @@ class Axis:
 class Window(LayerKind):
     """A kernel sliding over the spatial axes (conv, pooling)."""
 
-    needs_spatial = True
     ceil_option = False  # pooling may round up
 
     def axes(self, layer: Layer, x) -> list[Axis]:

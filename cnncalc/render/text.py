@@ -29,7 +29,7 @@ def render(report: Report, fmt: str, depth: int | None = None) -> str:
         for r in report.rows:
             writer.writerow([r.index, ".".join(r.path), r.kind, r.source,
                              shape_text(report, r.output_shape), r.params, r.buffers,
-                             r.macs, 2 * r.macs, rf_text(r.rf), r.output_bytes])
+                             r.macs, r.flops, rf_text(r.rf), r.output_bytes])
         return out.getvalue()
     rows = ["| " + " | ".join(HEADER) + " |",
             "|" + "|".join(["---:", "---", "---", "---", "---:", "---:", "---:"]) + "|"]
