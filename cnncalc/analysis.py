@@ -46,8 +46,7 @@ class _Walker:
         self.warnings: list[Warning_] = []
         self._seen: set = set()
         self.path: tuple = ()  # of the layer being analysed
-        self.ctx = Context(tuple(net.input.shape[1:]), self.warn,
-                           channels_last=net.input.layout == "hwc")
+        self.ctx = Context(tuple(net.input.shape[1:]), self.warn, net.input.layout)
 
     def warn(self, message: str, span: Span | None) -> None:
         if len(self.path) > 1:  # which use of a def or block (see _where)

@@ -37,8 +37,12 @@ class Source(NamedTuple):
         return f"Source({self.name!r})"
 
     def line_text(self, line: int) -> str:
-        lines = self.text.split("\n")  # as Span.line counts: only \n ends a line
-        return lines[line - 1] if 0 < line <= len(lines) else ""
+        """Line `line` (1-based), as Span.line counts them: only \n ends a line."""
+        starts = _line_starts(self.text)
+        if not 0 < line <= len(starts):
+            return ""
+        end = starts[line] - 1 if line < len(starts) else len(self.text)
+        return self.text[starts[line - 1]:end]
 
 
 class Span(NamedTuple):

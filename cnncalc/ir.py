@@ -50,6 +50,13 @@ class Merge(NamedTuple):
 Node = Union[Layer, Seq, Merge]
 
 
+def in_layout(shape: tuple, layout: str) -> tuple:
+    """Shapes are kept channels first; a channels-last (hwc) input shows them that way."""
+    if layout == "hwc" and len(shape) > 1:
+        return tuple(shape[1:]) + (shape[0],)
+    return tuple(shape)
+
+
 class Input(NamedTuple):
     shape: tuple[Any, ...]         # channels first, whatever the layout it was written in
     layout: str                    # "chw" (channels first) or "hwc" (channels last)

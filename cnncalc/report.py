@@ -10,7 +10,7 @@ from typing import NamedTuple, Any
 
 from .errors import Span, Warning_
 from .formulas import flops
-from .ir import Input
+from .ir import Input, in_layout
 
 
 class Row(NamedTuple):
@@ -70,9 +70,7 @@ class Report(NamedTuple):
 
     def display_shape(self, shape: tuple) -> list:
         """Shapes are kept channels first; a channels-last input shows them that way too."""
-        if self.input.layout == "hwc" and len(shape) > 1:
-            shape = tuple(shape[1:]) + (shape[0],)
-        return [_num(d) for d in shape]
+        return [_num(d) for d in in_layout(shape, self.input.layout)]
 
     def to_dict(self) -> dict:
         show = self.display_shape

@@ -12,7 +12,7 @@ from fractions import Fraction
 from typing import NamedTuple, Any, Callable
 
 from ..errors import CnnCalcError, Span
-from ..ir import Layer
+from ..ir import Layer, in_layout
 
 REQUIRED = object()
 
@@ -53,15 +53,13 @@ class Context:
     how shapes are shown (channels last for an hwc input)."""
 
     def __init__(self, input_extent: tuple, warn: Callable[[str, Span], None],
-                 channels_last: bool = False):
+                 layout: str = "chw"):
         self.input_extent = input_extent
         self.warn = warn
-        self.channels_last = channels_last
+        self.layout = layout
 
     def show(self, shape: Shape) -> str:
-        if self.channels_last and len(shape) > 1:
-            shape = tuple(shape[1:]) + (shape[0],)
-        return fmt_shape(shape)
+        return fmt_shape(in_layout(shape, self.layout))
 
 
 Shape = tuple  # (channels, *spatial), channels first

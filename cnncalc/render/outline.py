@@ -74,6 +74,11 @@ def outline(report: Report, depth: int | None = None) -> list[Line]:
     return lines
 
 
+def thousands(n: Any) -> str:
+    """4089184256 -> '4,089,184,256' (a symbolic value as it is)."""
+    return f"{n:,}" if isinstance(n, int) else str(n)
+
+
 def human(n: Any) -> str:
     """4089184256 -> '4.09 G' (for totals; rows show exact numbers)."""
     if not isinstance(n, int):
@@ -101,11 +106,11 @@ def totals_lines(report: Report) -> list[tuple[str, str]]:
     t = report.totals
     dtype = report.dtype
     return [
-        ("Total params", f"{t.params:,}" if isinstance(t.params, int) else str(t.params)),
-        ("Trainable params", f"{t.trainable_params:,}"),
-        ("Buffers (BN running stats)", f"{t.buffers:,}"),
-        ("MACs", f"{t.macs:,} ({human(t.macs)})"),
-        ("FLOPs (2 x MACs)", f"{t.flops:,} ({human(t.flops)})"),
+        ("Total params", thousands(t.params)),
+        ("Trainable params", thousands(t.trainable_params)),
+        ("Buffers (BN running stats)", thousands(t.buffers)),
+        ("MACs", f"{thousands(t.macs)} ({human(t.macs)})"),
+        ("FLOPs (2 x MACs)", f"{thousands(t.flops)} ({human(t.flops)})"),
         ("Output", shape_text(report, t.output_shape)),
         ("Receptive field", rf_text(t.rf)),
         (f"Input size ({dtype})", megabytes(t.input_bytes)),

@@ -20,7 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..report import Report
-from .outline import outline, rf_text, shape_text, totals_lines
+from .outline import outline, rf_text, shape_text, thousands, totals_lines
 
 _NEWLINE = Segment.line()
 _DIM, _BOLD, _CYAN = Style(dim=True), Style(bold=True), Style(color="cyan")
@@ -76,7 +76,8 @@ def build_table(report: Report, depth: int | None = None) -> Table:
         source = line.source if line.note is None else f"{line.source}  ({line.note})"
         counted = line.kind != "input"
         rows.append((line, source, shape_text(report, line.output),
-                     _num(line.params) if counted else "", _num(line.macs) if counted else "",
+                     thousands(line.params) if counted else "",
+                     thousands(line.macs) if counted else "",
                      rf_text(line.rf)))
     # SIMPLE's column divider is a space, so cells need no padding (rich then skips
     # wrapping each cell in a Padding).
@@ -121,6 +122,3 @@ def make_console(no_color: bool = False) -> Console:
     plain = no_color or bool(os.environ.get("NO_COLOR"))
     return Console(color_system=None if plain else "auto", highlight=False, soft_wrap=False)
 
-
-def _num(n) -> str:
-    return f"{n:,}" if isinstance(n, int) else str(n)

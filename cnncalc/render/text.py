@@ -6,7 +6,7 @@ import csv
 import io
 
 from ..report import Report
-from .outline import outline, rf_text, shape_text, totals_lines
+from .outline import outline, rf_text, shape_text, thousands, totals_lines
 
 HEADER = ["#", "layer", "source", "output", "params", "MACs", "RF"]
 
@@ -36,8 +36,7 @@ def render(report: Report, fmt: str, depth: int | None = None) -> str:
     for cells in _cells(report, depth):
         cells[1] = cells[1].replace("  ", "&nbsp;&nbsp;")
         cells[2] = "`" + cells[2].replace("|", "\\|") + "`"
-        cells[4] = f"{cells[4]:,}" if isinstance(cells[4], int) else str(cells[4])
-        cells[5] = f"{cells[5]:,}" if isinstance(cells[5], int) else str(cells[5])
+        cells[4], cells[5] = thousands(cells[4]), thousands(cells[5])
         rows.append("| " + " | ".join(str(c) for c in cells) + " |")
     rows.append("")
     rows.extend(f"- **{label}**: {value}" for label, value in totals_lines(report))
