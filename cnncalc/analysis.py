@@ -49,8 +49,7 @@ class _Walker:
         self.ctx = Context(tuple(net.input.shape[1:]), self.warn, net.input.layout)
 
     def warn(self, message: str, span: Span | None) -> None:
-        if len(self.path) > 1:  # which use of a def or block (see _where)
-            message = f"{message} (at {'.'.join(self.path)})"
+        message += _at(self.path)
         key = (message, span.start if span else None)
         if key not in self._seen:
             self._seen.add(key)
@@ -62,25 +61,25 @@ class _Walker:
         for node, name in zip(seq.items, seq.names):
             here = path + (name,)
             if isinstance(node, ir.Layer):
-                try:
-                    x, rf = self.layer(node, here, x, rf)
-                except CnnCalcError as e:
-                    raise _where(e, here) from None
+                x, rf = self.layer(node, here, x, rf)
             elif isinstance(node, ir.Seq):
                 self.containers[here] = Container(here, "call", _source(node.span), node.span)
                 x, rf = self.seq(node, here, x, rf)
             else:
                 self.containers[here] = Container(here, "block", _block_source(node),
                                                   node.span)
-                try:
-                    x, rf = self.merge(node, here, x, rf)
-                except CnnCalcError as e:
-                    raise _where(e, here) from None
+                x, rf = self.merge(node, here, x, rf)
         return x, rf
 
     def layer(self, layer: ir.Layer, path: tuple, x, rf):
-        kind = layer.kind
         self.path = path
+        try:
+            return self._layer(layer, path, x, rf)
+        except CnnCalcError as e:  # raised by this layer's own rules
+            raise _located(e, path) from None
+
+    def _layer(self, layer: ir.Layer, path: tuple, x, rf):
+        kind = layer.kind
         y = kind.output_shape(layer, x, self.ctx)
         for d in y:
             if is_concrete(d) and not 1 <= d <= MAX_DIM:
@@ -99,7 +98,7 @@ class _Walker:
         if m.op == "split":
             if is_concrete(x[0]) and x[0] % n:
                 raise CnnCalcError(f"split: {x[0]} channels cannot be shared evenly among "
-                                   f"{n} branches", m.span)
+                                   f"{n} branches{_at(path)}", m.span)
             xb = (x[0] // n,) + tuple(x[1:])
         outs, fields = [], []
         for branch, name in zip(m.branches, m.branch_names):
@@ -111,7 +110,10 @@ class _Walker:
             outs.append(y)
             fields.append(brf)
         op = "concat" if m.op == "split" else m.op
-        y = _join(op, outs, m)
+        try:
+            y = _join(op, outs, m)
+        except CnnCalcError as e:  # raised by the merge itself, not by its branches
+            raise _located(e, path) from None
         merged = _merge_fields(fields, outs, y) if fields else rf
         self.add_row(path + (op,), op, m.span, _source(m.span), outs[0], y, 0, 0, 0, merged,
                      None)
@@ -148,14 +150,14 @@ class _Walker:
         return Report(inp, rows, totals, self.warnings, self.containers, dtype)
 
 
-def _where(error: CnnCalcError, path: tuple) -> CnnCalcError:
+def _at(path: tuple) -> str:
     """A layer written inside a def or block may fail in one use of it and not another:
-    say which (`(at layer2.down.residual.conv1)`), once, at the innermost level."""
-    if len(path) < 2 or getattr(error, "path_added", False):
-        return error
-    located = CnnCalcError(f"{error.message} (at {'.'.join(path)})", error.span, error.where)
-    located.path_added = True
-    return located
+    say which, ` (at layer2.down.residual.conv1)`; nothing for a top-level layer."""
+    return f" (at {'.'.join(path)})" if len(path) > 1 else ""
+
+
+def _located(error: CnnCalcError, path: tuple) -> CnnCalcError:
+    return CnnCalcError(error.message + _at(path), error.span, error.where)
 
 
 def _merge_fields(fields: list, outs: list, y) -> tuple:
