@@ -16,7 +16,9 @@ from . import ir
 from .errors import CnnCalcError, Span, closest, did_you_mean, one_line
 from .layers import REGISTRY
 from .layers.base import AXES, BOOL, COUNT, FLAG, INT, PADDING, RATE, LayerKind, Option
-from .numbers import as_int, is_concrete, symbol
+from .layers.merge import MERGES
+from .numbers import (Conditions, as_int, at_least, divides, exact_div, floor_div, is_concrete,
+                      mod, show, symbol)
 from .syntax import tree as t
 from .syntax.parser import BLOCK_KINDS
 
@@ -29,15 +31,18 @@ Entry = tuple  # (node, base name, expanded row count)
 
 
 def build(spec: t.Spec, *, input_override: t.Input | None = None,
-          max_layers: int = DEFAULT_MAX_LAYERS) -> ir.Net:
-    return _Builder(spec, max_layers).net(input_override)
+          max_layers: int = DEFAULT_MAX_LAYERS, bindings: dict | None = None) -> ir.Net:
+    """`bindings` give names a value from outside the spec (`-D H=32`)."""
+    return _Builder(spec, max_layers, bindings or {}).net(input_override)
 
 
 class _Builder:
-    def __init__(self, spec: t.Spec, max_layers: int):
+    def __init__(self, spec: t.Spec, max_layers: int, bindings: dict):
         self.spec = spec
         self.max_layers = max_layers
-        self.symbols: dict[str, Span] = {}
+        self.bindings = bindings
+        self.symbols: dict[str, tuple] = {}  # name -> (sympy symbol, where first used)
+        self.conditions = Conditions()
         self.depth = 0
         self.expanded: dict[tuple, list] = {}  # (def, arguments) -> its expanded body
         self.defs: dict[str, t.Def] = {}
@@ -67,7 +72,8 @@ class _Builder:
         if not body.items:
             raise CnnCalcError("the spec has an input but no layers", written.span)
         count = sum(e[2] for e in entries)
-        return ir.Net(inp, body, count, tuple(self.symbols.items()))
+        return ir.Net(inp, body, count, tuple(self.symbols.values()),
+                      tuple(self.conditions.items))
 
     def input(self, written: t.Input, original: t.Input | None) -> ir.Input:
         opts = {o.name: o for o in written.options}
@@ -172,7 +178,7 @@ class _Builder:
         self.check_count(count, b.span)
         groups = list(b.branches) + ([b.shortcut] if b.kind == "residual" else [])
         seqs = tuple(self.seq(br, g.span if g else None) for br, g in zip(branches, groups))
-        return (ir.Merge(op, seqs, names, b.kind_span), b.kind, count)
+        return (ir.Merge(MERGES[op], seqs, names, b.kind_span), b.kind, count)
 
     def apply(self, a: t.Apply, env) -> Entry:
         if a.name in self.defs:
@@ -292,7 +298,9 @@ class _Builder:
                 return word == "true"
         if opt.type in (BOOL, FLAG):
             raise CnnCalcError(f"'{opt.name}' is true or false", expr.span)
-        return self.check(opt, self.value(expr, env), expr.span, kind)
+        # a name first met as a padding may be 0; any other size or count is at least 1
+        value = self.value(expr, env, nonnegative=opt.type in (PADDING, INT))
+        return self.check(opt, value, expr.span, kind)
 
     def check(self, opt: Option, value: Any, span: Span, kind: LayerKind) -> Any:
         if isinstance(value, tuple):
@@ -305,14 +313,12 @@ class _Builder:
         if opt.type == RATE:
             return value
         value = as_int(value)
-        if not is_concrete(value):
-            return value  # a symbol: checked once it has a value
         if isinstance(value, Fraction):
             raise CnnCalcError(f"'{opt.name}' must be a whole number, not {float(value):g}",
                                span)
         lowest = 0 if opt.type in (PADDING, INT) else 1
-        if value < lowest:
-            raise CnnCalcError(f"'{opt.name}' must be at least {lowest}, not {value}", span)
+        self.conditions.require(at_least(value, lowest), lambda: f"'{opt.name}' must be at "
+                                f"least {lowest}, not {show(value)}", span)
         return value
 
     # --- values ---------------------------------------------------------------------------
@@ -321,33 +327,63 @@ class _Builder:
         value = as_int(self.value(expr, env))
         if isinstance(value, tuple):
             raise CnnCalcError(f"expected one number for {what}", expr.span)
-        if is_concrete(value):
-            if isinstance(value, Fraction):
-                raise CnnCalcError(f"{what} must be a whole number, not {float(value):g}",
-                                   expr.span)
-            if value < 1:
-                raise CnnCalcError(f"{what} must be at least 1, not {value}", expr.span)
+        if isinstance(value, Fraction):
+            raise CnnCalcError(f"{what} must be a whole number, not {float(value):g}",
+                               expr.span)
+        self.conditions.require(at_least(value, 1), lambda: f"{what} must be at least 1, not "
+                                                            f"{show(value)}", expr.span)
         return value
 
-    def value(self, e: t.Expr, env) -> Any:
+    def value(self, e: t.Expr, env, nonnegative: bool = False) -> Any:
         if isinstance(e, t.Num):
             return e.value
         if isinstance(e, t.Name):
             if e.name in env:
                 return env[e.name]
-            self.symbols.setdefault(e.name, e.span)
-            return symbol(e.name)
+            if e.name in self.bindings:
+                return self.bindings[e.name]
+            if e.name not in self.symbols:
+                self.symbols[e.name] = (symbol(e.name, nonnegative), e.span)
+            return self.symbols[e.name][0]
         if isinstance(e, t.Neg):
-            return -self.value(e.operand, env)
+            return -self.value(e.operand, env, nonnegative)
         if isinstance(e, t.PerAxis):
-            return tuple(self.value(x, env) for x in e.items)
+            return tuple(self.value(x, env, nonnegative) for x in e.items)
         if isinstance(e, t.BinOp):
-            a, b = self.value(e.left, env), self.value(e.right, env)
+            a = self.value(e.left, env, nonnegative)
+            b = self.value(e.right, env, nonnegative)
             if isinstance(a, tuple) or isinstance(b, tuple):
                 raise CnnCalcError("arithmetic on per-axis values (3x5) is not supported",
                                    e.span)
-            return _arith(e, a, b)
+            return self.arith(e, a, b)
         raise AssertionError(f"unknown expression {e!r}")
+
+    def arith(self, e: t.BinOp, a, b):
+        op = e.op
+        if op == "+":
+            return a + b
+        if op == "-":
+            return a - b
+        if op == "*":
+            return a * b
+        if is_concrete(b) and b == 0:
+            raise CnnCalcError(f"division by zero in '{e.span.text}'", e.span)
+        if not is_concrete(b):  # the normal form of floor(a/b) is for positive b
+            self.conditions.require(at_least(b, 1), lambda: f"the divisor in '{e.span.text}' "
+                                                            f"must be positive", e.span)
+        if op == "/":
+            if isinstance(a, int) and isinstance(b, int):
+                if a % b:
+                    raise CnnCalcError(f"{a}/{b} does not divide exactly (write // to round "
+                                       f"down)", e.span)
+                return a // b
+            if not (isinstance(a, Fraction) or isinstance(b, Fraction)):
+                self.conditions.require(divides(b, a), lambda: f"'{e.span.text}' must divide "
+                                                               f"exactly", e.span)
+            return exact_div(a, b)
+        if op == "//":
+            return floor_div(a, b)
+        return mod(a, b)
 
 
 def _names_in(e: t.Expr):
@@ -393,30 +429,6 @@ def _syntax_of(kind: LayerKind):
             flags[word] = (opt, value)
     fused = {o.name: o for o in kind.options if o.fused}
     return by_name, flags, fused
-
-
-def _arith(e: t.BinOp, a, b):
-    op = e.op
-    if op == "+":
-        return a + b
-    if op == "-":
-        return a - b
-    if op == "*":
-        return a * b
-    if is_concrete(b) and b == 0:
-        raise CnnCalcError(f"division by zero in '{e.span.text}'", e.span)
-    if op == "/":
-        if isinstance(a, int) and isinstance(b, int):
-            if a % b:
-                raise CnnCalcError(f"{a}/{b} does not divide exactly (write // to round down)",
-                                   e.span)
-            return a // b
-        if is_concrete(a) and is_concrete(b):
-            return as_int(Fraction(a) / Fraction(b))
-        return a / b
-    if op == "//":
-        return a // b
-    return a % b
 
 
 def _suggest(word: str, flags, fused, by_name) -> str:

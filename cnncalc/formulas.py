@@ -1,14 +1,13 @@
 """Every counting formula, written once, for one spatial axis or one layer.
 
-Arguments may be ints or sympy expressions (see `numbers`). `explain` and `solve` will read
-the same functions; tests check them against the course notes and PyTorch's documentation.
+Arguments may be ints or sympy expressions: every division, rounding and choice goes through
+`numbers`, so one text serves both. `explain` and `solve` will read the same functions; tests
+check them against the course notes and PyTorch's documentation.
 """
 
 from __future__ import annotations
 
-from fractions import Fraction
-
-from .numbers import ceil_div, is_concrete, maximum
+from .numbers import at_least, ceil_div, exact_div, floor_div, half, maximum, mod, where
 
 
 def dilated(k, d):
@@ -18,27 +17,31 @@ def dilated(k, d):
 
 def conv_out(n, k, s=1, pad_total=0, d=1):
     """PyTorch Conv/Pool output length: floor((n + 2p - d(k-1) - 1)/s) + 1 (pad_total = 2p)."""
-    return (n + pad_total - dilated(k, d)) // s + 1
+    return floor_div(n + pad_total - dilated(k, d), s) + 1
+
+
+def same_out(n, s=1):
+    """TensorFlow's SAME output length: ceil(n/s), whatever the kernel."""
+    return ceil_div(n, s)
 
 
 def conv_leftover(n, k, s=1, pad_total=0, d=1):
     """Rows (columns) of the padded input that no window covers: (n + 2p - d(k-1) - 1) mod s."""
-    return (n + pad_total - dilated(k, d)) % s
+    return mod(n + pad_total - dilated(k, d), s)
 
 
 def pool_out_ceil(n, k, s, pad_left, pad_total, d=1):
     """ceil_mode output: rounded up, but a last window that starts in the right padding
     (at or beyond n + left padding) is dropped, as PyTorch does."""
     out = ceil_div(n + pad_total - dilated(k, d), s) + 1
-    if (out - 1) * s >= n + pad_left:
-        out -= 1
-    return out
+    return where(at_least((out - 1) * s, n + pad_left), out - 1, out)
 
 
 def same_padding(n, k, s=1, d=1):
     """TensorFlow's SAME: output ceil(n/s); total padding, the odd pixel on the right."""
     total = maximum((ceil_div(n, s) - 1) * s + dilated(k, d) - n, 0)
-    return total // 2, total - total // 2
+    left = floor_div(total, 2)
+    return left, total - left
 
 
 def deconv_out(n, k, s=1, p=0, op=0, d=1):
@@ -48,22 +51,22 @@ def deconv_out(n, k, s=1, p=0, op=0, d=1):
 
 def conv_params(c_in, c_out, kernel_volume, groups=1, bias=True):
     """(C/g)·OUT·prod(k) weights, plus OUT biases."""
-    return c_in // groups * c_out * kernel_volume + (c_out if bias else 0)
+    return exact_div(c_in, groups) * c_out * kernel_volume + (c_out if bias else 0)
 
 
 def conv_macs(c_in, c_out, kernel_volume, out_positions, groups=1):
     """Weights times output positions, bias not included."""
-    return c_in // groups * c_out * kernel_volume * out_positions
+    return exact_div(c_in, groups) * c_out * kernel_volume * out_positions
 
 
 def deconv_params(c_in, c_out, kernel_volume, groups=1, bias=True):
     """C·(OUT/g)·prod(k) weights, plus OUT biases."""
-    return c_in * (c_out // groups) * kernel_volume + (c_out if bias else 0)
+    return c_in * exact_div(c_out, groups) * kernel_volume + (c_out if bias else 0)
 
 
 def deconv_macs(c_in, c_out, kernel_volume, in_positions, groups=1):
     """Weights times input positions (each input pixel scatters one kernel)."""
-    return c_in * (c_out // groups) * kernel_volume * in_positions
+    return c_in * exact_div(c_out, groups) * kernel_volume * in_positions
 
 
 def flops(macs):
@@ -82,9 +85,4 @@ def rf_size(r_in, j_in, k, d=1):
 
 def rf_start(start_in, j_in, k, pad_left, d=1):
     """Centre of the first output's field: start_in + (d(k-1)/2 - p_left)·j_in."""
-    twice = d * (k - 1) - 2 * pad_left
-    if not is_concrete(twice):
-        return start_in + twice * j_in / 2
-    if twice % 2 == 0:  # stay with ints where the centre is a whole pixel
-        return start_in + twice // 2 * j_in
-    return start_in + Fraction(twice, 2) * j_in
+    return start_in + half(d * (k - 1) - 2 * pad_left) * j_in

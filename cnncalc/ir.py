@@ -14,6 +14,7 @@ from .errors import Span
 
 if TYPE_CHECKING:
     from .layers.base import LayerKind
+    from .layers.merge import MergeKind
 
 
 class Layer(NamedTuple):
@@ -38,10 +39,10 @@ class Seq(NamedTuple):
 
 
 class Merge(NamedTuple):
-    """Branches that all take the same input and are joined: `op` is add, concat or mul;
-    `split` hands each branch an equal share of the channels and concatenates."""
+    """Branches that are joined by a merge kind (`layers/merge.py`: add, concat, mul, split),
+    which also says what each branch takes as input."""
 
-    op: str                        # add | concat | mul | split
+    kind: "MergeKind"
     branches: tuple[Seq, ...]      # an empty Seq is the identity
     branch_names: tuple[str | None, ...]  # None: the branch's rows sit directly in the block
     span: Span                     # the block keyword
@@ -68,4 +69,5 @@ class Net(NamedTuple):
     input: Input
     body: Seq
     leaf_count: int                # rows the analysis will produce (layers and merges)
-    symbols: tuple[tuple[str, Span], ...]  # unbound names and where each first appears
+    symbols: tuple[tuple[Any, Span], ...]  # unbound names (sympy symbols), where each is first
+    conditions: tuple = ()         # what the values written must satisfy (numbers.Condition)

@@ -1,30 +1,112 @@
-"""Arithmetic that works the same on Python ints and on sympy expressions.
+"""One number domain: the arithmetic every formula and rule does, on Python ints and on sympy
+expressions alike.
 
-The formulas in `formulas` are written with these and the ordinary operators (`//` floors
-for both), so the concrete path and the symbolic path share one text. Only a value that
-already is a sympy object makes this module import sympy.
+A formula may use `+`, `-` and `*` directly; division, rounding, comparison and choice go
+through the functions here, which stay in plain Python for concrete values and hand symbolic
+ones to `symbolic` (only a value that already is a sympy object makes this module import
+sympy). Checks go through `Conditions.require`: decided true, nothing happens; decided false,
+the located error; undecided (a symbol is involved), a condition is kept for the report.
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Any
+from typing import Any, Callable, NamedTuple
+
+from .errors import CnnCalcError, Span
+
+# A larger tensor axis is a typo, and would make every sum crawl.
+MAX_DIM = 2 ** 48
 
 
 def is_concrete(value: Any) -> bool:
-    return isinstance(value, (int, Fraction))
+    """An int or Fraction, or a sympy number (`sympy.Integer(7)` counts)."""
+    return isinstance(value, (int, Fraction)) or getattr(value, "is_Number", False)
+
+
+def plain(value: Any) -> Any:
+    """A concrete value as a Python int (or a Fraction when not whole); anything symbolic is
+    returned unchanged. Reports and errors only ever see these."""
+    if isinstance(value, int):
+        return value
+    if isinstance(value, Fraction):
+        return int(value) if value.denominator == 1 else value
+    if getattr(value, "is_Integer", False):
+        return int(value)
+    if getattr(value, "is_Rational", False):
+        return plain(Fraction(int(value.p), int(value.q)))
+    return value
+
+
+as_int = plain  # the builder's name for it
+
+
+def _sym():
+    from .symbolic import normal  # imports sympy: only ever reached with a symbolic value
+
+    return normal
+
+
+# --- arithmetic ---------------------------------------------------------------------------
+
+def floor_div(a, b):
+    """floor(a/b) for integer-valued a and positive b (sympy: in the normal form)."""
+    if isinstance(a, int) and isinstance(b, int):
+        return a // b
+    if is_concrete(a) and is_concrete(b):
+        return plain(Fraction(plain(a)) // Fraction(plain(b)))
+    return plain(_sym().floor_div(a, b))
 
 
 def ceil_div(a, b):
-    return -((-a) // b)
+    """ceiling(a/b) for integer-valued a and positive b."""
+    if isinstance(a, int) and isinstance(b, int):
+        return -(-a // b)
+    if is_concrete(a) and is_concrete(b):
+        return plain(-(Fraction(-plain(a)) // Fraction(plain(b))))
+    return plain(_sym().ceil_div(a, b))
+
+
+def mod(a, b):
+    """a mod b, in [0, b): a - b·floor(a/b)."""
+    if isinstance(a, int) and isinstance(b, int):
+        return a % b
+    return plain(a - b * floor_div(a, b))
+
+
+def exact_div(a, b):
+    """a/b exactly: a Fraction (an int when whole) or a sympy quotient."""
+    if is_concrete(a) and is_concrete(b):
+        return plain(Fraction(plain(a)) / Fraction(plain(b)))
+    return plain(_sym().to_sympy(a) / _sym().to_sympy(b))
+
+
+def half(value):
+    """value/2 exactly (the centre of a window)."""
+    return exact_div(value, 2)
 
 
 def maximum(a, b):
-    if is_concrete(a) and is_concrete(b):
-        return max(a, b)
+    verdict = decide(at_least(a, b))
+    if verdict is None:  # sympy's Max stays flat where nested choices would not
+        return plain(_sym().maximum(a, b))
+    return a if verdict else b
+
+
+def total(values):
+    """The sum of many values: ints added in Python, symbolic terms handed to sympy at once
+    (adding them one by one would rebuild the sum each time)."""
+    concrete, symbolic = 0, []
+    for v in values:
+        if is_concrete(v):
+            concrete += plain(v)
+        else:
+            symbolic.append(v)
+    if not symbolic:
+        return concrete
     import sympy
 
-    return sympy.Max(a, b)
+    return plain(sympy.Add(concrete, *symbolic))
 
 
 def product(values, start=1):
@@ -34,15 +116,114 @@ def product(values, start=1):
     return result
 
 
-def symbol(name: str):
-    """A spec's unbound name: a positive integer unknown."""
+# --- predicates -----------------------------------------------------------------------------
+
+def equal(a, b):
+    """a = b as a predicate (sympy's `==` compares structure, not value)."""
+    if is_concrete(a) and is_concrete(b):
+        return plain(a) == plain(b)
+    return _sym().equal(a, b)
+
+
+def at_least(a, b):
+    if is_concrete(a) and is_concrete(b):
+        return plain(a) >= plain(b)
+    return _sym().to_sympy(a) >= _sym().to_sympy(b)
+
+
+def greater(a, b):
+    if is_concrete(a) and is_concrete(b):
+        return plain(a) > plain(b)
+    return _sym().to_sympy(a) > _sym().to_sympy(b)
+
+
+def either(p, q):
+    """p or q, as a predicate."""
+    if isinstance(p, bool) and isinstance(q, bool):
+        return p or q
     import sympy
 
+    return sympy.Or(p, q)
+
+
+def divides(m, a):
+    """m divides a (m positive)."""
+    if is_concrete(a) and is_concrete(m):
+        return plain(a) % plain(m) == 0
+    return equal(mod(a, m), 0)
+
+
+def decide(pred) -> bool | None:
+    """True, False, or None when it depends on values the spec left as symbols."""
+    if isinstance(pred, bool):
+        return pred
+    from .symbolic.decide import decide as decide_symbolic
+
+    return decide_symbolic(pred)
+
+
+def where(pred, a, b):
+    """a where pred holds, else b; undecided, a piecewise value."""
+    verdict = decide(pred)
+    if verdict is True:
+        return a
+    if verdict is False:
+        return b
+    return _sym().piecewise(pred, a, b)
+
+
+def symbol(name: str, nonnegative: bool = False):
+    """A spec's unbound name: an integer unknown, positive unless it was first used as a
+    padding (where 0 is allowed)."""
+    import sympy
+
+    if nonnegative:
+        return sympy.Symbol(name, integer=True, nonnegative=True)
     return sympy.Symbol(name, integer=True, positive=True)
 
 
-def as_int(value: Any):
-    """A Fraction with denominator 1 becomes an int; anything else is returned unchanged."""
-    if isinstance(value, Fraction) and value.denominator == 1:
-        return int(value)
-    return value
+def show(value, order=()) -> str:
+    """A value as a person reads it: 7, 3/2, ⌈H/32⌉."""
+    if is_concrete(value):
+        return str(plain(value))
+    from .symbolic.printer import to_text
+
+    return to_text(value, order)
+
+
+def too_large(value, limit) -> bool:
+    """A concrete value beyond `limit`; a symbol has no size to exceed."""
+    return is_concrete(value) and abs(plain(value)) > limit
+
+
+# --- conditions -----------------------------------------------------------------------------
+
+class Condition(NamedTuple):
+    """What must hold for the spec to be valid, when it depends on symbols: `pred`, with the
+    error that a value breaking it would give, where it was written and in which layer."""
+
+    pred: Any
+    message: str
+    span: Span | None
+    path: tuple
+
+
+class Conditions:
+    """The conditions gathered by the builder and the analysis, in the order they arose."""
+
+    def __init__(self, items=()):
+        self.items: list[Condition] = list(items)
+        self.path: tuple = ()   # of the layer being looked at, set by the walk
+        self._seen: set = set()
+
+    def require(self, pred, message: str | Callable[[], str], span: Span | None) -> None:
+        verdict = decide(pred)
+        if verdict is True:
+            return
+        text = message() if callable(message) else message
+        if verdict is False:
+            raise CnnCalcError(text, span)
+        key = (pred, self.path)
+        if key not in self._seen:
+            self._seen.add(key)
+            self.items.append(Condition(pred, text, span, self.path))

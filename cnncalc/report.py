@@ -11,6 +11,7 @@ from typing import NamedTuple, Any
 from .errors import Span, Warning_
 from .formulas import flops
 from .ir import Input, in_layout
+from .numbers import plain
 
 
 class Row(NamedTuple):
@@ -67,14 +68,42 @@ class Report(NamedTuple):
     warnings: list[Warning_]
     containers: dict[tuple, Container]
     dtype: str
+    symbols: tuple = ()          # the spec's unbound names, in the order they first appear
+    # symbolic specs only: the conditions stated simply, when the strides tile exactly, the
+    # smallest input (symbolic.summary.Summary)
+    summary: Any = None
 
     def display_shape(self, shape: tuple) -> list:
         """Shapes are kept channels first; a channels-last input shows them that way too."""
-        return [_num(d) for d in in_layout(shape, self.input.layout)]
+        return [self.json_value(d) for d in in_layout(shape, self.input.layout)]
+
+    def text(self, value: Any) -> str:
+        """A value as the table shows it (symbols in the spec's order: ⌈H/32⌉)."""
+        from .numbers import show
+
+        return show(value, self.order)
+
+    @property
+    def order(self) -> tuple:
+        return tuple(s.name for s in self.symbols)
+
+    def json_value(self, value: Any):
+        """Exact where it can be: ints stay ints, halves are exact floats, symbolic values
+        are text that sympy parses back (`ceiling(H/32)`)."""
+        value = plain(value)
+        if isinstance(value, int):
+            return value
+        if isinstance(value, Fraction):
+            return float(value)
+        from .symbolic.printer import to_text
+
+        return to_text(value, self.order, unicode=False)
 
     def to_dict(self) -> dict:
         show = self.display_shape
+        _num = self.json_value
         t = self.totals
+        summary = self.summary
         return {
             "input": {"shape": show(self.input.shape), "layout": self.input.layout},
             "layers": [
@@ -95,13 +124,12 @@ class Report(NamedTuple):
                 "param_bytes": _num(t.param_bytes), "total_bytes": _num(t.total_bytes)},
             # the first line of each warning as printed on stderr: FILE:LINE:COL: warning: …
             "warnings": [w.render().split("\n", 1)[0] for w in self.warnings],
+            "conditions": [_stated(c) for c in summary.conditions] if summary else [],
+            "exact_when": [_stated(c) for c in summary.exact_when] if summary else [],
+            "min_input": (None if summary is None or summary.min_input is None
+                          else show(summary.min_input)),
         }
 
 
-def _num(value: Any):
-    """Exact where it can be: ints stay ints, halves are exact floats, symbols are text."""
-    if isinstance(value, int):
-        return value
-    if isinstance(value, Fraction):
-        return int(value) if value.denominator == 1 else float(value)
-    return str(value)
+def _stated(s) -> dict:
+    return {"text": s.text, "expr": s.expr, "path": ".".join(s.path), "line": s.line}

@@ -24,7 +24,7 @@ EXAMPLES = ROOT / "examples"
 ANSI = re.compile(r"\x1b\[")
 
 # cli.md's JSON example, key by key
-TOP_KEYS = {"input", "layers", "totals", "warnings"}
+TOP_KEYS = {"input", "layers", "totals", "warnings", "conditions", "exact_when", "min_input"}
 INPUT_KEYS = {"shape", "layout"}
 LAYER_KEYS = {"index", "path", "kind", "source", "line", "input_shape", "output_shape",
               "params", "buffers", "macs", "flops", "rf", "jump", "start", "output_bytes"}
@@ -266,7 +266,7 @@ def test_spec_as_inline_text():
     assert data["totals"]["params"] == 10          # 1·1·9 + 1
 
 
-@pytest.mark.parametrize("shape", ["0x32x32", "3x32x32x32x32", "3xfoo"])
+@pytest.mark.parametrize("shape", ["0x32x32", "3x32x32x32x32", "3x2.5", "3x(H"])
 def test_bad_input_override_exits_2(shape):
     result = run("analyze", COURSE, "--input", shape)
     assert result.exit_code == 2

@@ -13,6 +13,7 @@ from typing import NamedTuple, Any, Callable
 
 from ..errors import CnnCalcError, Span
 from ..ir import Layer, in_layout
+from ..numbers import Conditions, half, show
 
 REQUIRED = object()
 
@@ -48,18 +49,40 @@ class AxisRF(NamedTuple):
     start: Any
 
 
+class Tiling(NamedTuple):
+    """A strided layer that tiles its input exactly only for some input sizes: `pred` holds
+    when it does."""
+
+    pred: Any
+    span: Span
+    path: tuple
+
+
 class Context:
-    """What a rule may need besides its layer and input: warnings, the network input, and
-    how shapes are shown (channels last for an hwc input)."""
+    """What a rule may need besides its layer and input: warnings, conditions, the network
+    input, and how shapes are shown (channels last for an hwc input)."""
 
     def __init__(self, input_extent: tuple, warn: Callable[[str, Span], None],
-                 layout: str = "chw"):
+                 layout: str = "chw", conditions: Conditions | None = None):
         self.input_extent = input_extent
         self.warn = warn
         self.layout = layout
+        self.conditions = conditions if conditions is not None else Conditions()
+        self.tilings: list[Tiling] = []
+
+    def require(self, pred, message: str | Callable[[], str], span: Span | None) -> None:
+        """A check: an error if `pred` is false, a condition if it depends on symbols."""
+        self.conditions.require(pred, message, span)
+
+    def tiles_only_when(self, pred, span: Span) -> None:
+        self.tilings.append(Tiling(pred, span, self.conditions.path))
 
     def show(self, shape: Shape) -> str:
         return fmt_shape(in_layout(shape, self.layout))
+
+    @staticmethod
+    def show_value(value) -> str:
+        return show(value)
 
 
 Shape = tuple  # (channels, *spatial), channels first
@@ -143,10 +166,21 @@ def register(cls: type[LayerKind]) -> type[LayerKind]:
 
 def fail(layer: Layer, message: str, option: str | None = None) -> CnnCalcError:
     """An error in this layer, pointing at the option that caused it (or the layer)."""
+    return CnnCalcError(_in_layer(layer, message),
+                        layer.opt_span(option) if option else layer.span)
+
+
+def require(ctx: Context, layer: Layer, pred, message: str | Callable[[], str],
+            option: str | None = None) -> None:
+    """`fail` for a check that may depend on symbols: an error when `pred` is false, a
+    condition when it cannot be decided."""
+    ctx.require(pred, lambda: _in_layer(layer, message() if callable(message) else message),
+                layer.opt_span(option) if option else layer.span)
+
+
+def _in_layer(layer: Layer, message: str) -> str:
     name = layer.kind.name
-    if not message.startswith(name):
-        message = f"{name}: {message}"
-    return CnnCalcError(message, layer.opt_span(option) if option else layer.span)
+    return message if message.startswith(name) else f"{name}: {message}"
 
 
 def per_axis(layer: Layer, name: str, ndim: int) -> tuple:
@@ -168,7 +202,7 @@ def spatial(layer: Layer, x: Shape, kind: LayerKind) -> tuple:
 
 
 def fmt_shape(shape: Shape) -> str:
-    return "x".join(str(d) for d in shape)
+    return "x".join(show(d) for d in shape)
 
 
 def axis_names(ndim: int) -> tuple[str, ...]:
@@ -178,4 +212,4 @@ def axis_names(ndim: int) -> tuple[str, ...]:
 
 def whole_input(ctx: Context) -> tuple[AxisRF, ...]:
     """The field of a layer that sees everything (fc, global pooling): the whole input."""
-    return tuple(AxisRF(n, n, Fraction(n - 1, 2)) for n in ctx.input_extent)
+    return tuple(AxisRF(n, n, half(n - 1)) for n in ctx.input_extent)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 from .. import formulas as f
-from ..numbers import is_concrete, product
-from .base import (AXES, BOOL, COUNT, INT, AxisRF, Option, fail, per_axis, register, spatial)
+from ..numbers import at_least, divides, exact_div, floor_div, greater, half, maximum, product
+from .base import (BOOL, COUNT, INT, AxisRF, Option, per_axis, register, require, spatial)
 from .window import DILATION, GROUPS, KERNEL, PAD, STRIDE, Window
 
 OUT = Option("out", COUNT, doc="output channels")
@@ -14,13 +12,14 @@ BIAS = Option("bias", BOOL, True, "learn a bias per output channel",
               flag_sets=(("nobias", False),))
 
 
-def check_groups(layer, c_in, c_out, groups):
-    if all(is_concrete(v) for v in (c_in, c_out, groups)):
-        if c_in % groups:
-            raise fail(layer, f"input channels {c_in} are not divisible by groups {groups}", "g")
-        if c_out % groups:
-            raise fail(layer, f"output channels {c_out} are not divisible by groups {groups}",
-                       "g")
+def check_groups(layer, c_in, c_out, groups, ctx):
+    show = ctx.show_value
+    require(ctx, layer, divides(groups, c_in),
+            lambda: f"input channels {show(c_in)} are not divisible by groups {show(groups)}",
+            "g")
+    require(ctx, layer, divides(groups, c_out),
+            lambda: f"output channels {show(c_out)} are not divisible by groups "
+                    f"{show(groups)}", "g")
 
 
 @register
@@ -36,7 +35,7 @@ class Conv(Window):
 
     def output_shape(self, layer, x, ctx):
         c_out, groups = self.channels(layer, x)
-        check_groups(layer, x[0], c_out, groups)
+        check_groups(layer, x[0], c_out, groups, ctx)
         return (c_out,) + self.output_sizes(layer, x, ctx)
 
     def params(self, layer, x):
@@ -79,16 +78,19 @@ class Deconv(Window):
         dims = spatial(layer, x, self)
         ndim = len(dims)
         ks, ss, ps, ops, ds = (per_axis(layer, o, ndim) for o in ("k", "s", "p", "op", "d"))
-        check_groups(layer, x[0], layer.opts["out"], layer.opts["g"])
+        check_groups(layer, x[0], layer.opts["out"], layer.opts["g"], ctx)
+        show = ctx.show_value
         sizes = []
         for n, k, s, p, op, d in zip(dims, ks, ss, ps, ops, ds):
-            if is_concrete(op) and is_concrete(s) and is_concrete(d) and op >= max(s, d):
-                raise fail(layer, f"output padding {op} must be smaller than the stride or the "
-                                  f"dilation (max(s, d) = {max(s, d)})", "op")
+            largest = maximum(s, d)
+            require(ctx, layer, greater(largest, op),
+                    lambda: f"output padding {show(op)} must be smaller than the stride or the "
+                            f"dilation (max(s, d) = {show(largest)})", "op")
             size = f.deconv_out(n, k, s, p, op, d)
-            if is_concrete(size) and size < 1:
-                raise fail(layer, f"output size (({n} - 1)·{s} - 2·{p} + {d}·({k} - 1) + {op}"
-                                  f" + 1 = {size}) is below 1")
+            require(ctx, layer, at_least(size, 1),
+                    lambda: f"output size (({show(n)} - 1)·{show(s)} - 2·{show(p)} + "
+                            f"{show(d)}·({show(k)} - 1) + {show(op)} + 1 = {show(size)}) is "
+                            f"below 1")
             sizes.append(size)
         return (layer.opts["out"],) + tuple(sizes)
 
@@ -107,6 +109,6 @@ class Deconv(Window):
         ks, ss, ps, ds = (per_axis(layer, o, ndim) for o in ("k", "s", "p", "d"))
         out = []
         for a, k, s, p, d in zip(rf, ks, ss, ps, ds):
-            out.append(AxisRF(a.size + (d * (k - 1) // s) * a.jump, Fraction(a.jump) / s,
-                              a.start + (Fraction(p) - Fraction(d * (k - 1), 2)) / s * a.jump))
+            out.append(AxisRF(a.size + floor_div(d * (k - 1), s) * a.jump, exact_div(a.jump, s),
+                              a.start + exact_div(p - half(d * (k - 1)), s) * a.jump))
         return tuple(out) + tuple(rf[len(out):])

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from .base import COUNT, FLAG, RATE, LayerKind, Option, fail, register
+from ..numbers import at_least, greater, is_concrete, plain, show
+from .base import COUNT, FLAG, RATE, LayerKind, Option, register, require
 
 
 @register
@@ -62,8 +63,9 @@ class Dropout(LayerKind):
 
     def output_shape(self, layer, x, ctx):
         rate = layer.opts["rate"]
-        if isinstance(rate, (int, Fraction)) and not 0 <= rate < 1:
-            raise fail(layer, f"dropout rate {float(rate):g} is not in [0, 1)", "rate")
+        shown = f"{float(plain(rate)):g}" if is_concrete(rate) else show(rate)
+        for pred in (at_least(rate, 0), greater(1, rate)):
+            require(ctx, layer, pred, f"dropout rate {shown} is not in [0, 1)", "rate")
         return x
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from fractions import Fraction
+from math import gcd
 
-from ..numbers import ceil_div, is_concrete
-from .base import AXES, FLAG, AxisRF, Option, fail, per_axis, register, spatial, whole_input
+from ..numbers import (at_least, ceil_div, divides, equal, exact_div, floor_div, half,
+                       is_concrete, mod, plain, where)
+from .base import (AXES, FLAG, AxisRF, Option, fail, per_axis, register, require, spatial,
+                   whole_input)
 from .window import DILATION, KERNEL, PAD, STRIDE, Window
 
 POOL_KERNEL = Option("k", AXES, None, "window size (not with global / out=)", fused=True,
@@ -40,11 +42,13 @@ class Pool(Window):
             layer = layer._replace(opts=opts, spans=spans)
         return super().axes(layer, x)
 
-    def check_padding(self, layer, axis):
+    def check_padding(self, layer, axis, ctx):
         # PyTorch's rule: padding at most half the kernel itself (k // 2), dilated or not
-        if axis.left > axis.k // 2:
-            raise fail(layer, f"pooling padding {axis.left} is more than half the kernel "
-                              f"{axis.k} (at most {axis.k // 2})", "p")
+        most = floor_div(axis.k, 2)
+        show = ctx.show_value
+        require(ctx, layer, at_least(most, axis.left),
+                lambda: f"pooling padding {show(axis.left)} is more than half the kernel "
+                        f"{show(axis.k)} (at most {show(most)})", "p")
 
     def output_shape(self, layer, x, ctx):
         dims = spatial(layer, x, self)
@@ -63,22 +67,33 @@ class Pool(Window):
             return super().receptive_field(layer, x, rf, ctx)
         out = []
         for a, n, o in zip(rf, x[1:], per_axis(layer, "out", len(x) - 1)):
-            if not (is_concrete(n) and is_concrete(o)):
-                return rf
             k = largest_adaptive_window(n, o)
             first = ceil_div(n, o)  # the first window spans [0, ceil(n/o))
-            out.append(AxisRF(a.size + (k - 1) * a.jump, a.jump * Fraction(n, o),
-                              a.start + Fraction(first - 1, 2) * a.jump))
+            out.append(AxisRF(a.size + (k - 1) * a.jump, a.jump * exact_div(n, o),
+                              a.start + half(first - 1) * a.jump))
         return tuple(out) + tuple(rf[len(out):])
 
 
-def largest_adaptive_window(n: int, o: int) -> int:
-    """PyTorch's adaptive window i covers [floor(i·n/o), ceil((i+1)·n/o))."""
-    if n % o == 0:
-        return n // o
-    if o > 100_000:
-        return ceil_div(n, o) + 1
-    return max(ceil_div((i + 1) * n, o) - (i * n) // o for i in range(o))
+def largest_adaptive_window(n, o):
+    """PyTorch's adaptive window i covers [floor(i·n/o), ceil((i+1)·n/o)). With n = q·o + r,
+    window i holds q + ceil(frac(i·r/o) + r/o) inputs: q + 1, or q + 2 when some i·r mod o
+    exceeds o - r. The largest i·r mod o is o - gcd(r, o), so q + 2 exactly when r > gcd(r, o),
+    and n/o when r = 0."""
+    if is_concrete(n) and is_concrete(o):
+        q, r = divmod(plain(n), plain(o))
+        if r == 0:
+            return q
+        return q + (2 if r > gcd(r, plain(o)) else 1)
+    # a symbolic size: which case holds depends on n mod o, so the answer is a choice
+    q, r = floor_div(n, o), mod(n, o)
+    if not is_concrete(o):
+        return where(divides(o, n), q, q + 2)  # an upper bound where o is a symbol too
+    size = q + 1
+    for residue in range(plain(o) - 1, 0, -1):
+        if residue > gcd(residue, plain(o)):
+            size = where(equal(r, residue), q + 2, size)
+    return where(equal(r, 0), q, size)
+
 
 
 @register

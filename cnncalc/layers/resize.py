@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from fractions import Fraction
-
-from ..numbers import is_concrete
-from .base import AXES, COUNT, INT, AxisRF, LayerKind, Option, fail, per_axis, register, spatial
+from ..numbers import divides, exact_div
+from .base import AXES, COUNT, INT, AxisRF, LayerKind, Option, per_axis, register, require, spatial
 
 
 @register
@@ -20,7 +18,7 @@ class Upsample(LayerKind):
 
     def receptive_field(self, layer, x, rf, ctx):
         factors = per_axis(layer, "factor", len(x) - 1)
-        out = tuple(AxisRF(a.size, Fraction(a.jump) / s, a.start) for a, s in zip(rf, factors))
+        out = tuple(AxisRF(a.size, exact_div(a.jump, s), a.start) for a, s in zip(rf, factors))
         return out + tuple(rf[len(out):])
 
 
@@ -50,7 +48,7 @@ class ChannelShuffle(LayerKind):
 
     def output_shape(self, layer, x, ctx):
         g = layer.opts["groups"]
-        if is_concrete(x[0]) and is_concrete(g) and x[0] % g:
-            raise fail(layer, f"channels {x[0]} are not divisible by {g} shuffle groups",
-                       "groups")
+        require(ctx, layer, divides(g, x[0]),
+                lambda: f"channels {ctx.show_value(x[0])} are not divisible by "
+                        f"{ctx.show_value(g)} shuffle groups", "groups")
         return x

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fractions import Fraction
 
 from .. import formulas as f
-from ..numbers import is_concrete, product
+from ..numbers import at_least, decide, equal, is_concrete, product
 from .base import (AXES, COUNT, PADDING, AxisRF, Context, LayerKind, Option, axis_names, fail,
-                   per_axis, spatial)
+                   per_axis, require, spatial)
 from ..ir import Layer
 
 KERNEL = Option("k", AXES, doc="kernel size", fused=True, aliases=("kernel", "kernel_size"))
@@ -19,12 +19,14 @@ GROUPS = Option("g", COUNT, 1, "groups", fused=True, aliases=("groups",))
 
 
 class Axis:
-    """One spatial axis of a window: input n, kernel k, stride s, padding left/right, dilation."""
+    """One spatial axis of a window: input n, kernel k, stride s, padding left/right, dilation;
+    `same` when the padding was chosen to give ceil(n/s) outputs."""
 
-    __slots__ = ("n", "k", "s", "left", "right", "d")
+    __slots__ = ("n", "k", "s", "left", "right", "d", "same")
 
-    def __init__(self, n, k, s, left, right, d):
+    def __init__(self, n, k, s, left, right, d, same=False):
         self.n, self.k, self.s, self.left, self.right, self.d = n, k, s, left, right, d
+        self.same = same
 
 
 class Window(LayerKind):
@@ -47,7 +49,7 @@ class Window(LayerKind):
                 left = right = d * (k - 1)
             else:
                 left = right = p
-            out.append(Axis(n, k, s, left, right, d))
+            out.append(Axis(n, k, s, left, right, d, p == "same"))
         return out
 
     def _pads(self, layer: Layer, pad, ndim):
@@ -65,25 +67,39 @@ class Window(LayerKind):
             span = f.dilated(k, d)
             if ceil:
                 size = f.pool_out_ceil(n, k, s, axis.left, pad_total, d)
+            elif axis.same:
+                size = f.same_out(n, s)  # the padding was chosen to fit: no check needed
             else:
                 size = f.conv_out(n, k, s, pad_total, d)
-            if all(is_concrete(v) for v in (n, k, s, d, pad_total)):
+            if not axis.same:
                 # ceil mode, as PyTorch, lets a window overhang the padded input as long as
                 # one output remains (`maxpool k2 s2 ceil` on a 1x1 input gives 1x1)
-                if span > n + pad_total and not (ceil and size >= 1):
-                    what = f"kernel {k}" if d == 1 else f"dilated kernel {span} (k={k}, d={d})"
-                    raise fail(layer, f"{what} is larger than the padded input {n + pad_total}"
-                                      f" ({name}: {n} + padding {pad_total})", "k")
-                self.check_padding(layer, axis)
+                fits = at_least(n + pad_total, span)
+                require(ctx, layer, at_least(size, 1) if ceil else fits,
+                        lambda: self.too_large_message(axis, name), "k")
+            self.check_padding(layer, axis, ctx)
+            if not ceil:
                 left_over = f.conv_leftover(n, k, s, pad_total, d)
-                if left_over and not ceil:
-                    unused.append((name, axis, left_over))
+                if is_concrete(left_over):
+                    if left_over:
+                        unused.append((name, axis, left_over))
+                elif decide(equal(left_over, 0)) is not True:
+                    ctx.tiles_only_when(equal(left_over, 0), layer.span)
             sizes.append(size)
         if unused:
             ctx.warn(self.tiling_message(unused), layer.span)
         return tuple(sizes)
 
-    def check_padding(self, layer: Layer, axis: Axis) -> None:
+    @staticmethod
+    def too_large_message(axis: Axis, name: str) -> str:
+        k, d = axis.k, axis.d
+        pad_total = axis.left + axis.right
+        span = f.dilated(k, d)
+        what = f"kernel {k}" if d == 1 else f"dilated kernel {span} (k={k}, d={d})"
+        return (f"{what} is larger than the padded input {axis.n + pad_total} ({name}: "
+                f"{axis.n} + padding {pad_total})")
+
+    def check_padding(self, layer: Layer, axis: Axis, ctx: Context) -> None:
         pass
 
     @staticmethod

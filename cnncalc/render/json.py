@@ -21,7 +21,10 @@ def render(report: Report) -> str:
             f'  "input": {dump(d["input"])},\n'
             f'  "layers": [{_block(layers)}],\n'
             f'  "totals": {dump(d["totals"])},\n'
-            f'  "warnings": [{_block(warnings)}]\n'
+            f'  "warnings": [{_block(warnings)}],\n'
+            f'  "conditions": {dump(d["conditions"], ensure_ascii=False)},\n'
+            f'  "exact_when": {dump(d["exact_when"], ensure_ascii=False)},\n'
+            f'  "min_input": {dump(d["min_input"])}\n'
             "}")
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from ..ir import in_layout
+from ..numbers import show
 from ..report import Report
 
 
@@ -74,47 +76,69 @@ def outline(report: Report, depth: int | None = None) -> list[Line]:
     return lines
 
 
-def thousands(n: Any) -> str:
-    """4089184256 -> '4,089,184,256' (a symbolic value as it is)."""
-    return f"{n:,}" if isinstance(n, int) else str(n)
+def thousands(n: Any, order: tuple = ()) -> str:
+    """4089184256 -> '4,089,184,256'; a symbolic value as the printer writes it."""
+    if isinstance(n, int):
+        return f"{n:,}"
+    return n if isinstance(n, str) else show(n, order)
 
 
 def human(n: Any) -> str:
     """4089184256 -> '4.09 G' (for totals; rows show exact numbers)."""
-    if not isinstance(n, int):
-        return str(n)
     for unit, scale in (("T", 10 ** 12), ("G", 10 ** 9), ("M", 10 ** 6), ("K", 10 ** 3)):
         if abs(n) >= scale:
             return f"{n / scale:.2f} {unit}"
     return str(n)
 
 
-def megabytes(n: Any) -> str:
-    """Bytes as torchinfo prints them: decimal megabytes, two places."""
-    return f"{n / 10 ** 6:,.2f} MB" if isinstance(n, int) else str(n)
+def megabytes(n: Any, order: tuple = ()) -> str:
+    """Bytes as torchinfo prints them: decimal megabytes, two places (a symbolic size in
+    bytes, as it is)."""
+    return f"{n / 10 ** 6:,.2f} MB" if isinstance(n, int) else f"{show(n, order)} bytes"
 
 
 def shape_text(report: Report, shape: tuple) -> str:
-    return "x".join(str(d) for d in report.display_shape(shape))
+    return "x".join(report.text(d) for d in in_layout(shape, report.input.layout))
 
 
-def rf_text(rf: tuple) -> str:
-    return "x".join(str(v) for v in rf) if rf else "-"
+def rf_text(rf: tuple, order: tuple = ()) -> str:
+    return "x".join(show(v, order) for v in rf) if rf else "-"
+
+
+def with_human(n: Any, order: tuple) -> str:
+    return f"{thousands(n)} ({human(n)})" if isinstance(n, int) else show(n, order)
 
 
 def totals_lines(report: Report) -> list[tuple[str, str]]:
     t = report.totals
     dtype = report.dtype
-    return [
-        ("Total params", thousands(t.params)),
-        ("Trainable params", thousands(t.trainable_params)),
-        ("Buffers (BN running stats)", thousands(t.buffers)),
-        ("MACs", f"{thousands(t.macs)} ({human(t.macs)})"),
-        ("FLOPs (2 x MACs)", f"{thousands(t.flops)} ({human(t.flops)})"),
+    order = report.order
+    lines = [
+        ("Total params", thousands(t.params, order)),
+        ("Trainable params", thousands(t.trainable_params, order)),
+        ("Buffers (BN running stats)", thousands(t.buffers, order)),
+        ("MACs", with_human(t.macs, order)),
+        ("FLOPs (2 x MACs)", with_human(t.flops, order)),
         ("Output", shape_text(report, t.output_shape)),
-        ("Receptive field", rf_text(t.rf)),
-        (f"Input size ({dtype})", megabytes(t.input_bytes)),
-        ("Forward/backward pass size", megabytes(t.activation_bytes)),
-        ("Params size", megabytes(t.param_bytes)),
-        ("Estimated total size", megabytes(t.total_bytes)),
+        ("Receptive field", rf_text(t.rf, order)),
+        (f"Input size ({dtype})", megabytes(t.input_bytes, order)),
+        ("Forward/backward pass size", megabytes(t.activation_bytes, order)),
+        ("Params size", megabytes(t.param_bytes, order)),
+        ("Estimated total size", megabytes(t.total_bytes, order)),
     ]
+    summary = report.summary
+    if summary is not None:
+        if summary.min_input is not None:
+            lines.append(("Smallest valid input", shape_text(report, summary.min_input)))
+        for s in summary.exact_when:
+            lines.append(("Strides tile exactly when", s.text))
+    return lines
+
+
+def condition_lines(report: Report) -> list[tuple[str, str]]:
+    """`H ≥ 63` and where it arose (`features.conv1, line 3`), for a symbolic spec."""
+    summary = report.summary
+    if summary is None:
+        return []
+    return [(s.text, f"{'.'.join(s.path) or 'input'}, line {s.line}") for s in
+            summary.conditions]

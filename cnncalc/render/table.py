@@ -20,7 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..report import Report
-from .outline import outline, rf_text, shape_text, thousands, totals_lines
+from .outline import condition_lines, outline, rf_text, shape_text, thousands, totals_lines
 
 _NEWLINE = Segment.line()
 _DIM, _BOLD, _CYAN = Style(dim=True), Style(bold=True), Style(color="cyan")
@@ -76,9 +76,9 @@ def build_table(report: Report, depth: int | None = None) -> Table:
         source = line.source if line.note is None else f"{line.source}  ({line.note})"
         counted = line.kind != "input"
         rows.append((line, source, shape_text(report, line.output),
-                     thousands(line.params) if counted else "",
-                     thousands(line.macs) if counted else "",
-                     rf_text(line.rf)))
+                     thousands(line.params, report.order) if counted else "",
+                     thousands(line.macs, report.order) if counted else "",
+                     rf_text(line.rf, report.order)))
     # SIMPLE's column divider is a space, so cells need no padding (rich then skips
     # wrapping each cell in a Padding).
     table = Table(box=box.SIMPLE, header_style="bold", show_edge=False, padding=0)
@@ -109,12 +109,30 @@ def build_totals(report: Report) -> Table:
     return grid
 
 
+def build_conditions(report: Report) -> Table | None:
+    """What the symbols must satisfy, each with the layer that needs it."""
+    lines = condition_lines(report)
+    if not lines:
+        return None
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column(style="dim")
+    for text, where in lines:
+        grid.add_row(Text(text), Text(where))
+    return grid
+
+
 def print_report(report: Report, depth: int | None = None, no_color: bool = False,
                  console: Console | None = None) -> None:
     console = console or make_console(no_color)
     console.print(build_table(report, depth))
     console.print()
     console.print(build_totals(report))
+    conditions = build_conditions(report)
+    if conditions is not None:
+        console.print()
+        console.print(Text("Valid when", style="bold"))
+        console.print(conditions)
 
 
 def make_console(no_color: bool = False) -> Console:

@@ -1,0 +1,131 @@
+"""Merge kinds: how the branches of a block are fed and joined (add, concat, mul, split).
+
+Like layer kinds they are registered definitions with rules; the walk (`walk.py`) asks them,
+so no pass keeps its own `if op == ...` chain.
+"""
+
+from __future__ import annotations
+
+from ..errors import CnnCalcError, Span
+from ..numbers import decide, divides, equal, exact_div, greater, maximum
+from .base import AxisRF, Context, Shape, fmt_shape
+
+MERGES: dict[str, "MergeKind"] = {}
+
+
+def register_merge(cls):
+    MERGES[cls.name] = cls()
+    return cls
+
+
+class MergeKind:
+    name = ""
+    row_kind = ""       # the kind its row shows (split shows as the concat it ends with)
+    summary = ""
+
+    def branch_input(self, x: Shape, n: int, span: Span, ctx: Context) -> Shape:
+        """The shape every one of the n branches takes."""
+        return x
+
+    def output_shape(self, outs: list, span: Span, ctx: Context) -> Shape:
+        raise NotImplementedError
+
+    def receptive_field(self, fields: list, outs: list, y: Shape) -> tuple:
+        """The largest field over the branches; the grid (jump, start) of a branch whose
+        output already has the merged size — a squeeze-excite branch sees everything but
+        its 1x1 output is broadcast onto the main branch's grid."""
+        if any(len(f) != len(fields[0]) for f in fields):
+            return fields[0]
+        on_grid = [f for f, o in zip(fields, outs) if _same(o[1:], y[1:])] or fields
+        merged = []
+        for i in range(len(fields[0])):
+            size = fields[0][i].size
+            for f in fields[1:]:
+                size = maximum(size, f[i].size)
+            grid = on_grid[0][i]
+            for f in on_grid[1:]:
+                if decide(greater(f[i].size, grid.size)) is True:
+                    grid = f[i]
+            merged.append(AxisRF(size, grid.jump, grid.start))
+        return tuple(merged)
+
+
+def _same(a, b) -> bool:
+    return len(a) == len(b) and all(decide(equal(p, q)) is True for p, q in zip(a, b))
+
+
+def _shown(outs, ctx: Context) -> str:
+    return " and ".join(ctx.show(o) for o in dict.fromkeys(outs))
+
+
+def _check_axes(outs, span, ctx) -> None:
+    if any(len(o) != len(outs[0]) for o in outs):
+        raise CnnCalcError(f"branch outputs {_shown(outs, ctx)} have different numbers of "
+                           f"axes", span)
+
+
+def _require_equal(outs, axes, span, ctx, what: str) -> None:
+    """Sizes compared by value: equal for every input the spec allows, or a condition."""
+    first = outs[0]
+    for o in outs[1:]:
+        for i in axes:
+            ctx.require(equal(o[i], first[i]),
+                        lambda: f"branch outputs {_shown(outs, ctx)} {what}", span)
+
+
+@register_merge
+class Add(MergeKind):
+    name = row_kind = "add"
+    summary = "element-wise sum of the branches (shapes must be equal)"
+
+    def output_shape(self, outs, span, ctx):
+        _check_axes(outs, span, ctx)
+        _require_equal(outs, range(len(outs[0])), span, ctx, "cannot be added (shapes differ)")
+        return outs[0]
+
+
+@register_merge
+class Concat(MergeKind):
+    name = row_kind = "concat"
+    summary = "the branches joined along the channels (other sizes must be equal)"
+
+    def output_shape(self, outs, span, ctx):
+        _check_axes(outs, span, ctx)
+        _require_equal(outs, range(1, len(outs[0])), span, ctx,
+                       "cannot be concatenated: sizes other than the channels differ")
+        channels = outs[0][0]
+        for o in outs[1:]:
+            channels = channels + o[0]
+        return (channels,) + tuple(outs[0][1:])
+
+
+@register_merge
+class Split(Concat):
+    name = "split"
+    row_kind = "concat"
+    summary = "the channels shared evenly among the branches, their outputs concatenated"
+
+    def branch_input(self, x, n, span, ctx):
+        ctx.require(divides(n, x[0]), lambda: f"split: {ctx.show_value(x[0])} channels "
+                                              f"cannot be shared evenly among {n} branches",
+                    span)
+        return (exact_div(x[0], n),) + tuple(x[1:])
+
+
+@register_merge
+class Mul(MergeKind):
+    name = row_kind = "mul"
+    summary = "element-wise product, broadcasting axes of size 1 (squeeze-excite)"
+
+    def output_shape(self, outs, span, ctx):
+        _check_axes(outs, span, ctx)
+        result = []
+        for sizes in zip(*outs):
+            # NumPy broadcasting: an axis of size 1 takes the other's size
+            big = [s for s in sizes if decide(equal(s, 1)) is not True]
+            for s in big[1:]:
+                ctx.require(equal(s, big[0]), lambda: f"branch outputs {_shown(outs, ctx)} "
+                                                      f"cannot be multiplied: each axis must "
+                                                      f"match or be 1", span)
+            result.append(big[0] if big else sizes[0])
+        return tuple(result)

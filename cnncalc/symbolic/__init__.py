@@ -1,0 +1,1 @@
+"""The symbolic engine: normal forms, decisions and text for sympy values."""

@@ -1,0 +1,116 @@
+"""The normal form of symbolic sizes: one floor where a person would write one.
+
+A chain of strided layers on `H` gives, term by term, floor(floor(floor(H/2 - 1/2)/2 ...)/2)
++ 1; sympy keeps that nest and evaluates each floor slowly. Sizes are integers, so three
+identities flatten it as it is built:
+
+  floor((floor(u) + r)/m) = floor((u + r)/m)      r an integer, m a positive integer
+  ceiling(a/m)            = floor((a + m - 1)/m)   a an integer (no ceilings are kept)
+  floor(c·t + x)          = floor((c - ⌊c⌋)·t + x) + ⌊c⌋·t   t an integer
+
+so every size is `floor(sum of rational multiples of integer terms, constant in [0, 1)) +
+integer terms`: ResNet-50's last feature map is floor(H/32 + 31/32), i.e. ⌈H/32⌉, and two
+ways of writing the same size come out as the same expression. The printer (`printer`)
+chooses between ⌊ ⌋ and ⌈ ⌉ when it writes them.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from math import floor as _floor
+
+import sympy
+from sympy import Add, Integer, Rational
+
+_FLOOR = sympy.floor
+
+
+def to_sympy(value):
+    if isinstance(value, int):
+        return Integer(value)
+    if isinstance(value, Fraction):
+        return Rational(value.numerator, value.denominator)
+    return value
+
+
+def floor_div(a, b):
+    """floor(a/b) in normal form; a integer-valued, b a positive integer (or symbol)."""
+    a, b = to_sympy(a), to_sympy(b)
+    a = _unnest(a)
+    return floor_of(a / b if b.is_Number else sympy.expand(a / b))
+
+
+def ceil_div(a, b):
+    a, b = to_sympy(a), to_sympy(b)
+    return floor_div(a + b - 1, b)
+
+
+def _unnest(a):
+    """floor(u) + r over a positive integer divisor is floor of (u + r) over it: the first
+    floor with coefficient 1 in the (integer-valued) numerator is opened."""
+    if a.is_Add:
+        terms = a.args
+        for i, t in enumerate(terms):
+            if isinstance(t, _FLOOR):
+                return Add(t.args[0], *terms[:i], *terms[i + 1:])
+    elif isinstance(a, _FLOOR):
+        return a.args[0]
+    return a
+
+
+def floor_of(arg):
+    """floor(arg) with whole parts taken out: the constant inside in [0, 1), each integer
+    term's coefficient inside in [0, 1)."""
+    if arg.is_Number:
+        return Integer(_floor(arg))
+    inside, outside = [], []
+    for term, coeff in arg.as_coefficients_dict().items():
+        whole = _floor(coeff)
+        if whole and (term is sympy.S.One or term.is_integer):
+            outside.append(whole * term)
+            coeff -= whole
+        if coeff:
+            inside.append(coeff * term)
+    rest = Add(*outside)
+    if not inside:
+        return rest
+    return _FLOOR(Add(*inside), evaluate=False) + rest
+
+
+def equal(a, b):
+    """a = b as a sympy predicate; two values in normal form that are the same expression are
+    equal without asking sympy."""
+    a, b = to_sympy(a), to_sympy(b)
+    if a == b:
+        return sympy.true
+    return sympy.Eq(a, b)
+
+
+def maximum(a, b):
+    """max(a, b) as one flat Max over terms that differ by more than a constant: a constant
+    added to a Max goes inside it, and of `H + 4` and `H + 36` only the larger is kept, so a
+    field taken over many branches stays short. Not sympy's own Max, which compares its
+    arguments under every assumption it knows (half a second for two sizes)."""
+    largest: dict = {}   # the non-constant part -> the largest constant seen with it
+    for v in (to_sympy(a), to_sympy(b)):
+        for arg in _max_args(v):
+            const, rest = arg.as_coeff_Add()
+            if rest not in largest or const > largest[rest]:
+                largest[rest] = const
+    args = [rest + const for rest, const in largest.items()]
+    return args[0] if len(args) == 1 else sympy.Max(*args, evaluate=False)
+
+
+def _max_args(v) -> tuple:
+    if isinstance(v, sympy.Max):
+        return v.args
+    if v.is_Add:
+        maxes = [t for t in v.args if isinstance(t, sympy.Max)]
+        if len(maxes) == 1:  # max(x, y) + c = max(x + c, y + c)
+            rest = Add(*(t for t in v.args if t is not maxes[0]))
+            return tuple(arg + rest for m in maxes for arg in _max_args(m))
+    return (v,)
+
+
+def piecewise(pred, a, b):
+    return sympy.Piecewise((to_sympy(a), pred), (to_sympy(b), True))

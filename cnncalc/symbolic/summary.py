@@ -1,0 +1,128 @@
+"""What a symbolic spec tells about its inputs: its conditions, written simply and without
+repeats; the input sizes at which every stride tiles exactly; and the smallest valid input.
+
+The analysis keeps every check it could not decide as a `numbers.Condition`; many say the
+same thing more or less strongly (AlexNet's layers need H ≥ 7, H ≥ 15, … H ≥ 63), so a bound
+on one symbol keeps only its strongest form, where it arose.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from ..numbers import is_concrete, plain
+from .decide import Bound, Congruence, combine_congruences, normalize, smallest
+from .printer import congruence_text, to_text
+
+
+class Stated(NamedTuple):
+    """One line of the report: `text` as a person reads it, `expr` as sympy parses it."""
+
+    text: str
+    expr: str
+    path: tuple
+    line: int | None
+
+
+class Summary(NamedTuple):
+    conditions: tuple[Stated, ...]
+    exact_when: tuple[Stated, ...]    # per symbol: when every strided layer tiles exactly
+    min_input: tuple | None            # the smallest valid input shape, if it can be told
+
+
+def summarize(conditions, tilings, symbols, input_shape) -> Summary:
+    order = tuple(s.name for s in symbols)
+    return Summary(_conditions(conditions, order), _exact_when(tilings, order),
+                   _min_input(conditions, input_shape))
+
+
+def _simple(pred):
+    """The single-symbol form of `pred` (a bound or a congruence), or None."""
+    if len(pred.free_symbols) != 1:
+        return None
+    return normalize(pred)
+
+
+def _conditions(conditions, order) -> tuple[Stated, ...]:
+    kept: dict[Any, tuple] = {}   # key -> (condition, its simple form), first seen first
+    for c in conditions:
+        simple = _simple(c.pred)
+        if isinstance(simple, Bound):
+            key = (simple.sym, simple.op)
+            old = kept.get(key)
+            if old is None or _stronger(simple, old[1]):
+                kept.pop(key, None)  # the stronger bound is listed where it arose
+                kept[key] = (c, simple)
+        else:
+            key = simple if simple is not None else c.pred
+            kept.setdefault(key, (c, simple))
+    out = []
+    for c, simple in kept.values():
+        pred = simple.as_sympy() if simple is not None else c.pred
+        if isinstance(simple, Congruence):
+            text = congruence_text(simple.sym.name, simple.modulus, simple.residues)
+            expr = congruence_text(simple.sym.name, simple.modulus, simple.residues,
+                                   unicode=False)
+        else:
+            text, expr = to_text(pred, order), to_text(pred, order, unicode=False)
+        out.append(Stated(text, expr, c.path, c.span.line if c.span is not None else None))
+    return tuple(out)
+
+
+def _stronger(new: Bound, old: Bound) -> bool:
+    return new.value > old.value if new.op in (">=", ">") else new.value < old.value
+
+
+def _exact_when(tilings, order) -> tuple[Stated, ...]:
+    by_symbol: dict[Any, list] = {}
+    others = []
+    for t in tilings:
+        free = t.pred.free_symbols
+        if len(free) == 1:
+            by_symbol.setdefault(next(iter(free)), []).append(t)
+        else:
+            others.append(t)
+    out = []
+    for sym, items in by_symbol.items():
+        found = combine_congruences(sym, [t.pred for t in items])
+        first = items[0]
+        line = first.span.line if first.span is not None else None
+        if found is None:
+            for t in items:
+                out.append(Stated(to_text(t.pred, order), to_text(t.pred, order, unicode=False),
+                                  t.path, line))
+        elif not found.residues:
+            out.append(Stated(f"never: some stride leaves {sym.name} unused", "False",
+                              first.path, line))
+        else:
+            out.append(Stated(congruence_text(sym.name, found.modulus, found.residues),
+                              congruence_text(sym.name, found.modulus, found.residues,
+                                              unicode=False), first.path, line))
+    for t in others:
+        out.append(Stated(to_text(t.pred, order), to_text(t.pred, order, unicode=False),
+                          t.path, t.span.line if t.span is not None else None))
+    return tuple(out)
+
+
+def _min_input(conditions, input_shape) -> tuple | None:
+    """Each input axis that is a bare symbol, at the smallest value every condition on it
+    allows; None when an axis is an expression or shares a condition with another symbol."""
+    shape = []
+    for dim in input_shape:
+        if is_concrete(dim):
+            shape.append(plain(dim))
+            continue
+        if not dim.is_Symbol:
+            return None
+        preds = []
+        for c in conditions:
+            free = c.pred.free_symbols
+            if dim in free:
+                if len(free) > 1:
+                    return None
+                preds.append(c.pred)
+        value = smallest(dim, preds)
+        if value is None:
+            return None
+        shape.append(value)
+    return tuple(shape)
