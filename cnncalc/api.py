@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from . import build as _build
 from .analysis import analyze_net
 from .errors import CnnCalcError, Source
@@ -12,20 +14,37 @@ from .syntax.parser import parse_input_override
 
 
 def analyze(spec, *, input: str | None = None, dtype: str = "float32", strict: bool = False,
-            max_layers: int = _build.DEFAULT_MAX_LAYERS, stdin=None) -> Report:
+            max_layers: int = _build.DEFAULT_MAX_LAYERS, stdin=None,
+            bindings: dict | None = None) -> Report:
     """Analyze a spec given as text, a path to a .cnn file, or '-' (standard input).
+    `bindings` give the spec's unbound names values (`{"H": 32}`); names left unbound are
+    symbols, and the report holds closed forms and conditions.
 
     >>> analyze("input 3x32x32 | conv 10 k5 s1 p2").totals.params
+    760
+    >>> analyze("input CxHxW | conv 10 k5 s1 p2", bindings={"C": 3}).totals.params
     760
     """
     source = spec if isinstance(spec, Source) else load(spec, stdin=stdin)
     tree = parse(source)
     override = parse_input_override(Source("--input", input)) if input else None
-    net = _build.build(tree, input_override=override, max_layers=max_layers)
+    net = _build.build(tree, input_override=override, max_layers=max_layers,
+                       bindings=_values(bindings or {}))
     report = analyze_net(net, dtype)
     if strict and report.warnings:
         raise report.warnings[0].as_error()
     return report
+
+
+def _values(bindings: dict) -> dict:
+    """Binding values as the builder takes them: ints, or Fractions for rates."""
+    out = {}
+    for name, value in bindings.items():
+        if isinstance(value, bool) or not isinstance(value, (int, Fraction)):
+            raise CnnCalcError(f"the value of '{name}' must be an integer (or a Fraction for "
+                               f"a rate), not {value!r}", where=f"-D {name}")
+        out[name] = value
+    return out
 
 
 __all__ = ["analyze", "CnnCalcError", "Report"]

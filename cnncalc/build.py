@@ -41,6 +41,7 @@ class _Builder:
         self.spec = spec
         self.max_layers = max_layers
         self.bindings = bindings
+        self.bound: set[str] = set()  # the bindings the spec used
         self.symbols: dict[str, tuple] = {}  # name -> (sympy symbol, where first used)
         self.conditions = Conditions()
         self.depth = 0
@@ -72,6 +73,11 @@ class _Builder:
         if not body.items:
             raise CnnCalcError("the spec has an input but no layers", written.span)
         count = sum(e[2] for e in entries)
+        for name in self.bindings:
+            if name not in self.bound:
+                known = [n for n in self.symbols]
+                raise CnnCalcError(f"the spec has no name '{name}' to give a value"
+                                   f"{did_you_mean(name, known)}", where=f"-D {name}")
         return ir.Net(inp, body, count, tuple(self.symbols.values()),
                       tuple(self.conditions.items))
 
@@ -341,6 +347,7 @@ class _Builder:
             if e.name in env:
                 return env[e.name]
             if e.name in self.bindings:
+                self.bound.add(e.name)
                 return self.bindings[e.name]
             if e.name not in self.symbols:
                 self.symbols[e.name] = (symbol(e.name, nonnegative), e.span)

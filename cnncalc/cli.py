@@ -7,7 +7,9 @@ It parses options, calls the API, hands the report to a renderer and picks the e
 
 from __future__ import annotations
 
+import re
 import sys
+from fractions import Fraction
 
 import click
 
@@ -20,6 +22,25 @@ from .errors import CnnCalcError
 def _fail(error: CnnCalcError) -> None:
     click.echo(error.render(), err=True)
     sys.exit(2)
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?\Z")
+
+
+def _bindings(ctx, param, values) -> dict:
+    """`-D H=32 -D rate=0.5` -> {"H": 32, "rate": Fraction(1, 2)}."""
+    out = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        name, value = name.strip(), value.strip()
+        if not sep or not _NAME.match(name) or not _NUMBER.match(value):
+            raise click.BadParameter(f"'{item}' is not NAME=NUMBER (e.g. -D H=224)")
+        if name in out:
+            raise click.BadParameter(f"'{name}' is given twice")
+        number = Fraction(value)
+        out[name] = int(number) if number.denominator == 1 else number
+    return out
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -50,13 +71,19 @@ def main() -> None:
 @click.option("--no-color", is_flag=True, help="No colours (NO_COLOR is honoured too).")
 @click.option("--max-layers", type=click.IntRange(min=1), default=DEFAULT_MAX_LAYERS,
               show_default=True, help="Refuse specs that expand to more layers.")
-def analyze(spec, as_json, fmt, depth, input_shape, dtype, strict, no_color, max_layers):
-    """Per-layer table and totals for SPEC: a .cnn file, '-' (stdin) or the spec text."""
+@click.option("-D", "bindings", metavar="NAME=VALUE", multiple=True, callback=_bindings,
+              help="Give a name of the spec a value (repeatable): -D H=224 -D C=3.")
+def analyze(spec, as_json, fmt, depth, input_shape, dtype, strict, no_color, max_layers,
+            bindings):
+    """Per-layer table and totals for SPEC: a .cnn file, '-' (stdin) or the spec text.
+    Names without a value (input 3xHxW) are symbols: sizes come out as formulas, with the
+    conditions the input must meet."""
     from .api import analyze as run_analysis
 
     try:
         report = run_analysis(spec, input=input_shape, dtype=dtype, strict=strict,
-                              max_layers=max_layers, stdin=getattr(sys.stdin, "buffer", sys.stdin))
+                              max_layers=max_layers, bindings=bindings,
+                              stdin=getattr(sys.stdin, "buffer", sys.stdin))
     except CnnCalcError as e:
         _fail(e)
     except RecursionError:  # a safety net: the parser and builder cap nesting well below it

@@ -191,6 +191,15 @@ def show(value, order=()) -> str:
     return to_text(value, order)
 
 
+def show_shape(shape, order=()) -> str:
+    """3x224x224; a size that is a formula in parentheses: 64x(⌊(H − F + 2P)/S⌋ + 1)."""
+    parts = []
+    for d in shape:
+        text = show(d, order)
+        parts.append(f"({text})" if (" " in text or "·" in text) else text)
+    return "x".join(parts)
+
+
 def too_large(value, limit) -> bool:
     """A concrete value beyond `limit`; a symbol has no size to exceed."""
     return is_concrete(value) and abs(plain(value)) > limit

@@ -77,12 +77,6 @@ class Report(NamedTuple):
         """Shapes are kept channels first; a channels-last input shows them that way too."""
         return [self.json_value(d) for d in in_layout(shape, self.input.layout)]
 
-    def text(self, value: Any) -> str:
-        """A value as the table shows it (symbols in the spec's order: ⌈H/32⌉)."""
-        from .numbers import show
-
-        return show(value, self.order)
-
     @property
     def order(self) -> tuple:
         return tuple(s.name for s in self.symbols)

@@ -13,7 +13,7 @@ from typing import NamedTuple, Any, Callable
 
 from ..errors import CnnCalcError, Span
 from ..ir import Layer, in_layout
-from ..numbers import Conditions, half, show
+from ..numbers import Conditions, divides, half, show, show_shape
 
 REQUIRED = object()
 
@@ -56,6 +56,8 @@ class Tiling(NamedTuple):
     pred: Any
     span: Span
     path: tuple
+    numerator: Any   # the pred says: stride divides numerator
+    stride: Any
 
 
 class Context:
@@ -74,8 +76,11 @@ class Context:
         """A check: an error if `pred` is false, a condition if it depends on symbols."""
         self.conditions.require(pred, message, span)
 
-    def tiles_only_when(self, pred, span: Span) -> None:
-        self.tilings.append(Tiling(pred, span, self.conditions.path))
+    def tiles_only_when(self, numerator, stride, span: Span) -> None:
+        """A stride that tiles exactly only when it divides `numerator` (n + 2p − d(k − 1) − 1),
+        which depends on symbols."""
+        self.tilings.append(Tiling(divides(stride, numerator), span, self.conditions.path,
+                                   numerator, stride))
 
     def show(self, shape: Shape) -> str:
         return fmt_shape(in_layout(shape, self.layout))
@@ -202,7 +207,7 @@ def spatial(layer: Layer, x: Shape, kind: LayerKind) -> tuple:
 
 
 def fmt_shape(shape: Shape) -> str:
-    return "x".join(show(d) for d in shape)
+    return show_shape(shape)
 
 
 def axis_names(ndim: int) -> tuple[str, ...]:

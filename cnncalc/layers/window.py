@@ -84,7 +84,7 @@ class Window(LayerKind):
                     if left_over:
                         unused.append((name, axis, left_over))
                 elif decide(equal(left_over, 0)) is not True:
-                    ctx.tiles_only_when(equal(left_over, 0), layer.span)
+                    ctx.tiles_only_when(n + pad_total - span, s, layer.span)
             sizes.append(size)
         if unused:
             ctx.warn(self.tiling_message(unused), layer.span)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from ..ir import in_layout
-from ..numbers import show
+from ..numbers import show, show_shape
 from ..report import Report
 
 
@@ -98,7 +98,7 @@ def megabytes(n: Any, order: tuple = ()) -> str:
 
 
 def shape_text(report: Report, shape: tuple) -> str:
-    return "x".join(report.text(d) for d in in_layout(shape, report.input.layout))
+    return show_shape(in_layout(shape, report.input.layout), report.order)
 
 
 def rf_text(rf: tuple, order: tuple = ()) -> str:
@@ -140,5 +140,5 @@ def condition_lines(report: Report) -> list[tuple[str, str]]:
     summary = report.summary
     if summary is None:
         return []
-    return [(s.text, f"{'.'.join(s.path) or 'input'}, line {s.line}") for s in
-            summary.conditions]
+    return [(s.text, ", ".join(([".".join(s.path)] if s.path else []) + [f"line {s.line}"]))
+            for s in summary.conditions]

@@ -84,19 +84,25 @@ def build_table(report: Report, depth: int | None = None) -> Table:
     table = Table(box=box.SIMPLE, header_style="bold", show_edge=False, padding=0)
     table.add_column("#".rjust(index_width) + " layer", no_wrap=True)  # names stay whole
     table.add_column("source", ratio=1)
-    # Columns that never wrap get their width here, which spares rich measuring each cell.
+    # Columns that never wrap get their width here, which spares rich measuring each cell;
+    # a symbolic spec's formulas are long, so there they share the width and wrap.
+    symbolic = bool(report.symbols)
     for i, (title, right) in enumerate((("output", False), ("params", True), ("MACs", True),
                                         ("RF", True)), start=2):
-        table.add_column(title, justify="right" if right else "left", no_wrap=True,
-                         width=max([len(title)] + [len(r[i]) for r in rows]))
+        justify = "right" if right else "left"
+        if symbolic:
+            table.add_column(title, justify=justify, ratio=1)
+        else:
+            table.add_column(title, justify=justify, no_wrap=True,
+                             width=max([len(title)] + [len(r[i]) for r in rows]))
     for line, source, output, params, macs, rf in rows:
         block = line.kind in ("open", "folded")
         table.add_row(
             Cell("  " * line.depth + line.name, _BOLD if block else None,
                  prefix=line.index.rjust(index_width) + " ", prefix_style=_DIM),
             Cell(source, _BOLD_CYAN if block else _CYAN, wraps=True),
-            Cell(output), Cell(params, right=True), Cell(macs, right=True),
-            Cell(rf, right=True))
+            Cell(output, wraps=symbolic), Cell(params, right=True, wraps=symbolic),
+            Cell(macs, right=True, wraps=symbolic), Cell(rf, right=True, wraps=symbolic))
     return table
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+import sympy
+
 from ..numbers import is_concrete, plain
 from .decide import Bound, Congruence, combine_congruences, normalize, smallest
 from .printer import congruence_text, to_text
@@ -43,9 +45,33 @@ def _simple(pred):
     return normalize(pred)
 
 
+def _canonical(pred):
+    """An inequality as `e ≥ 0`, a floor of it opened and a positive denominator multiplied
+    out, so that checks saying the same thing compare equal: a conv's output is at least 1,
+    ⌊(H − F + 2P)/S⌋ + 1 ≥ 1, exactly when its kernel fits, H − F + 2P ≥ 0."""
+    if isinstance(pred, (sympy.GreaterThan, sympy.StrictGreaterThan)):
+        e, strict = pred.lhs - pred.rhs, isinstance(pred, sympy.StrictGreaterThan)
+    elif isinstance(pred, (sympy.LessThan, sympy.StrictLessThan)):
+        e, strict = pred.rhs - pred.lhs, isinstance(pred, sympy.StrictLessThan)
+    else:
+        return pred
+    if strict and e.is_integer:  # e > 0 is e - 1 ≥ 0 for integers
+        e, strict = e - 1, False
+    const, rest = e.as_coeff_Add()
+    if isinstance(rest, sympy.floor) and const.is_integer:
+        e = rest.args[0] + const  # ⌊u⌋ + c ≥ 0 ⇔ u ≥ −c, for an integer c
+    num, den = e.as_numer_denom()
+    if den.is_positive:
+        e = num
+    return e > 0 if strict else e >= 0
+
+
 def _conditions(conditions, order) -> tuple[Stated, ...]:
     kept: dict[Any, tuple] = {}   # key -> (condition, its simple form), first seen first
     for c in conditions:
+        c = c._replace(pred=_canonical(c.pred))
+        if c.pred is sympy.true:
+            continue
         simple = _simple(c.pred)
         if isinstance(simple, Bound):
             key = (simple.sym, simple.op)
@@ -88,9 +114,7 @@ def _exact_when(tilings, order) -> tuple[Stated, ...]:
         first = items[0]
         line = first.span.line if first.span is not None else None
         if found is None:
-            for t in items:
-                out.append(Stated(to_text(t.pred, order), to_text(t.pred, order, unicode=False),
-                                  t.path, line))
+            others.extend(items)
         elif not found.residues:
             out.append(Stated(f"never: some stride leaves {sym.name} unused", "False",
                               first.path, line))
@@ -98,8 +122,9 @@ def _exact_when(tilings, order) -> tuple[Stated, ...]:
             out.append(Stated(congruence_text(sym.name, found.modulus, found.residues),
                               congruence_text(sym.name, found.modulus, found.residues,
                                               unicode=False), first.path, line))
-    for t in others:
-        out.append(Stated(to_text(t.pred, order), to_text(t.pred, order, unicode=False),
+    for t in others:  # written as the course does: (H − F + 2P) mod S = 0
+        pred = sympy.Eq(sympy.Mod(t.numerator, t.stride), 0)
+        out.append(Stated(to_text(pred, order), to_text(pred, order, unicode=False),
                           t.path, t.span.line if t.span is not None else None))
     return tuple(out)
 
