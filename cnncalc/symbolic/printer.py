@@ -111,6 +111,7 @@ class _Printer:
         """
         if not e.has(sympy.floor):
             return e
+        e = e.replace(lambda x: x.is_Add, _fold_constant)
         return e.replace(lambda x: isinstance(x, sympy.floor), self._stand_in)
 
     def _stand_in(self, f):
@@ -155,12 +156,15 @@ class _Printer:
             if integral and b == -1 and den.is_positive:
                 return "ceiling", x, den, outside - 1
             return "floor", x + b, den, outside
-        if integral and m > 1 and (b + 1) % m == 0:
-            return "ceiling", x, den, outside + (b + 1) // m - 1
+        ceiling = integral and m > 1 and (b + 1) % m == 0
+        if ceiling and (b + 1) // m == 1:  # ⌈X/M⌉ with nothing beside it
+            return "ceiling", x, den, outside
         if b % m == 0:
             return "floor", x, den, outside + b // m
-        if abs(b) < m:
+        if abs(b) < m:  # ⌊(H − 31)/32⌋ rather than ⌈(H − 62)/32⌉ or ⌈H/32⌉ − 1 − …
             return "floor", x + b, den, outside
+        if ceiling:
+            return "ceiling", x, den, outside + (b + 1) // m - 1
         k, r = divmod(b, m)
         return "floor", x + r, den, outside + k
 
@@ -365,3 +369,23 @@ class _Printer:
             name = "Eq" if op == "==" else "Ne"
             return f"{name}({self._p(e.lhs)[0]}, {self._p(e.rhs)[0]})", _ATOM
         return f"{lhs} {op} {rhs}", _REL
+
+
+def _fold_constant(add):
+    """`floor(H/32 + 1/32) - 1` is ⌊(H − 31)/32⌋: an integer beside the only floor of a sum
+    goes inside it when that leaves the constant inside smaller than the divisor (the form
+    the course writes), unless the floor is a plain ceiling ⌈X/M⌉ already."""
+    floors = [t for t in add.args if isinstance(t, sympy.floor)]
+    c, _ = add.as_coeff_Add()
+    if len(floors) != 1 or not c.is_Integer or c == 0:
+        return add
+    f = floors[0]
+    num, den = f.args[0].as_numer_denom()
+    m, d = den.as_coeff_Mul()
+    b, _ = num.as_coeff_Add()
+    if d != 1 or not (m.is_Integer and m > 1 and b.is_Integer):
+        return add
+    if (b + 1) % m == 0 and (b + 1) // m == 1 or abs(b + c * m) >= m:
+        return add
+    rest = [t for t in add.args if t is not f and t != c]
+    return Add(sympy.floor(f.args[0] + c, evaluate=False), *rest)
