@@ -150,6 +150,10 @@ def divides(m, a):
     """m divides a (m positive)."""
     if is_concrete(a) and is_concrete(m):
         return plain(a) % plain(m) == 0
+    if not is_concrete(m):  # a symbolic divisor: kept as `a mod m = 0`, as people write it
+        import sympy
+
+        return equal(sympy.Mod(_sym().to_sympy(a), m), 0)
     return equal(mod(a, m), 0)
 
 

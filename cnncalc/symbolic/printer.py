@@ -286,6 +286,12 @@ class _Printer:
             if not self.unicode:
                 return f"Not({self._p(e.args[0])[0]})", _ATOM
             return f"not {self._wrap(e.args[0], _REL)}", _BOOL
+        if isinstance(e, sympy.Piecewise):  # a choice the engine could not make
+            pieces = [(self._p(v)[0], self._p(c)[0]) for v, c in e.args]
+            if not self.unicode:
+                return "Piecewise(" + ", ".join(f"({v}, {c})" for v, c in pieces) + ")", _ATOM
+            *first, (last, _) = pieces
+            return "; ".join(f"{v} if {c}" for v, c in first) + f"; else {last}", _BOOL
         if e is sympy.true or e is sympy.false:
             text = str(bool(e))
             return (text.lower() if self.unicode else text), _ATOM

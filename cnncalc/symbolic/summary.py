@@ -57,9 +57,9 @@ def _canonical(pred):
         return pred
     if strict and e.is_integer:  # e > 0 is e - 1 ≥ 0 for integers
         e, strict = e - 1, False
-    const, rest = e.as_coeff_Add()
-    if isinstance(rest, sympy.floor) and const.is_integer:
-        e = rest.args[0] + const  # ⌊u⌋ + c ≥ 0 ⇔ u ≥ −c, for an integer c
+    floors = [t for t in sympy.Add.make_args(e) if isinstance(t, sympy.floor)]
+    if len(floors) == 1 and (e - floors[0]).is_integer:
+        e = e - floors[0] + floors[0].args[0]  # ⌊u⌋ + c ≥ 0 ⇔ u + c ≥ 0, for an integer c
     num, den = e.as_numer_denom()
     if den.is_positive:
         e = num
