@@ -200,8 +200,21 @@ def show_shape(shape, order=()) -> str:
     parts = []
     for d in shape:
         text = show(d, order)
-        parts.append(f"({text})" if (" " in text or "·" in text) else text)
+        parts.append(f"({text})" if _compound(text) else text)
     return "x".join(parts)
+
+
+def _compound(text: str) -> bool:
+    """A sum or product outside every bracket: ⌈H/2⌉ − 1 is, ⌊(H − 31)/32⌋ is not."""
+    depth = 0
+    for i, c in enumerate(text):
+        if c in "(⌊⌈":
+            depth += 1
+        elif c in ")⌋⌉":
+            depth -= 1
+        elif depth == 0 and (c == "·" or (c in "+−" and i > 0)):
+            return True
+    return False
 
 
 def too_large(value, limit) -> bool:
