@@ -7,7 +7,7 @@ check them against the course notes and PyTorch's documentation.
 
 from __future__ import annotations
 
-from .numbers import at_least, ceil_div, exact_div, floor_div, half, maximum, mod, where
+from .numbers import ceil_div, exact_div, floor_div, half, maximum, minimum, mod
 
 
 def dilated(k, d):
@@ -32,9 +32,11 @@ def conv_leftover(n, k, s=1, pad_total=0, d=1):
 
 def pool_out_ceil(n, k, s, pad_left, pad_total, d=1):
     """ceil_mode output: rounded up, but a last window that starts in the right padding
-    (at or beyond n + left padding) is dropped, as PyTorch does."""
-    out = ceil_div(n + pad_total - dilated(k, d), s) + 1
-    return where(at_least((out - 1) * s, n + pad_left), out - 1, out)
+    (at or beyond n + left padding) is dropped, as PyTorch does. With padding at most the
+    window (PyTorch's own rule), dropping it leaves exactly ceil((n + p_left)/s) windows, so
+    the rule is min(ceil((n + 2p - d(k-1) - 1)/s) + 1, ceil((n + p_left)/s)): one closed form
+    where a symbolic n would otherwise leave a choice."""
+    return minimum(ceil_div(n + pad_total - dilated(k, d), s) + 1, ceil_div(n + pad_left, s))
 
 
 def same_padding(n, k, s=1, d=1):

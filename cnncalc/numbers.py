@@ -87,10 +87,20 @@ def half(value):
 
 
 def maximum(a, b):
-    verdict = decide(at_least(a, b))
-    if verdict is None:  # sympy's Max stays flat where nested choices would not
-        return plain(_sym().maximum(a, b))
-    return a if verdict else b
+    return _extremum(a, b, largest=True)
+
+
+def minimum(a, b):
+    return _extremum(a, b, largest=False)
+
+
+def _extremum(a, b, largest: bool):
+    """max(a, b) (or min): one of them where it is decided which, else a flat Max."""
+    if decide(at_least(a, b)) is True:
+        return a if largest else b
+    if decide(at_least(b, a)) is True:
+        return b if largest else a
+    return plain(_sym().extremum(a, b, largest))
 
 
 def total(values):

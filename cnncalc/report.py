@@ -122,6 +122,11 @@ class Report(NamedTuple):
             "exact_when": [_stated(c) for c in summary.exact_when] if summary else [],
             "min_input": (None if summary is None or summary.min_input is None
                           else show(summary.min_input)),
+            # what a reader passes to sympy.sympify to read the expressions back (as locals,
+            # since sympify alone takes S and I for its own objects)
+            "symbols": [{"name": s.name, "domain": "nonnegative integer"
+                         if s.is_nonnegative and not s.is_positive else "positive integer"}
+                        for s in self.symbols],
         }
 
 

@@ -24,7 +24,8 @@ EXAMPLES = ROOT / "examples"
 ANSI = re.compile(r"\x1b\[")
 
 # cli.md's JSON example, key by key
-TOP_KEYS = {"input", "layers", "totals", "warnings", "conditions", "exact_when", "min_input"}
+TOP_KEYS = {"input", "layers", "totals", "warnings", "conditions", "exact_when", "min_input",
+            "symbols"}
 INPUT_KEYS = {"shape", "layout"}
 LAYER_KEYS = {"index", "path", "kind", "source", "line", "input_shape", "output_shape",
               "params", "buffers", "macs", "flops", "rf", "jump", "start", "output_bytes"}

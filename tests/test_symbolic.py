@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 import sympy
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import cnncalc
 from cnncalc import CnnCalcError
@@ -47,7 +49,7 @@ def at(value, env):
 
 def truth(expr_text, report, env):
     """A Stated `expr` parsed with sympify (the report's symbols) and evaluated at env."""
-    expr = sympy.sympify(expr_text, locals=syms(report))
+    expr = sympy.S(sympy.sympify(expr_text, locals=syms(report)))  # "False" parses to a bool
     v = expr.subs({syms(report)[k]: sympy.Integer(x) for k, x in env.items()})
     assert v in (sympy.true, sympy.false), f"{expr_text} at {env} is {v}"
     return bool(v)
@@ -431,7 +433,8 @@ def test_json_strings_parse_back():
     H, W = syms(r)["H"], syms(r)["W"]
     d = r.to_dict()
     pairs = []
-    for row, jrow in zip(r.rows, d["layers"], strict=True):
+    assert len(r.rows) == len(d["layers"])
+    for row, jrow in zip(r.rows, d["layers"]):
         for f in ROW_FIELDS:
             value = row.flops if f == "flops" else getattr(row, f)
             pairs += _pairs(jrow[f], value)
@@ -469,3 +472,194 @@ def test_concrete_path_never_imports_sympy():
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                          text=True, check=True)
     assert out.stdout.strip() == "True"
+
+
+# --- random chains: closed forms, conditions and exact_when against the concrete engine ------
+
+
+def _layer_text(kind, k, s, p):
+    p = min(p, k // 2)  # PyTorch pools allow at most half the kernel as padding
+    return {
+        "conv": f"conv 4 k{k} s{s} p{p}",
+        "dilated": f"conv 4 k{k} s{s} p{p} d2",
+        "same": f"conv 4 k{k} s{s} p=same",
+        "dwconv": f"dwconv k{k} s{s} p{p}",
+        "maxpool": f"maxpool k{k} s{s} p{p}",
+        "avgpool": f"avgpool k{k} s{s} p{p}",
+        # ceil mode only where the last window never starts in the padding (k >= s + p):
+        # the other case is the subject of the tests below
+        "ceilpool": f"maxpool k{max(k, s + p)} s{s} p{min(p, max(k, s + p) // 2)} ceil",
+        "deconv": f"deconv 4 k{k} s{s} p{min(p, k - 1)}",
+        "upsample": f"upsample {s}",
+        "pad": f"pad {p}",
+        "residual": "residual { conv 4 k3 p1 }",
+        "concat": f"concat {{ conv 2 k{k} s{s} p=same }} {{ conv 2 k1 s{s} }}",
+        "add": f"add {{ conv 4 k3 s{s} p=same }} {{ maxpool k{s} s{s} ceil }}",
+    }[kind]
+
+
+LAYER = st.builds(_layer_text, st.sampled_from(["conv", "dilated", "same", "dwconv", "maxpool",
+                                                "avgpool", "ceilpool", "deconv", "upsample",
+                                                "pad", "residual", "concat", "add"]),
+                  st.integers(1, 5), st.integers(1, 3), st.integers(0, 2))
+
+
+def _exact(value, env):
+    """Like `at`, but tolerating a floor of a constant (see the test below)."""
+    if isinstance(value, (int, Fraction)):
+        return value
+    v = value.subs(env).doit()
+    assert v.is_Rational, f"{value} at {env} is {v}"
+    return int(v) if v.is_Integer else Fraction(int(v.p), int(v.q))
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(LAYER, min_size=1, max_size=4))
+def test_random_chains_agree_with_the_concrete_engine(layers):
+    spec = "input 4xHxW | " + " | ".join(layers)
+    try:
+        r = cnncalc.analyze(spec)
+    except CnnCalcError:  # refused for every size: then no concrete size may pass
+        assert not any(valid(spec.replace("HxW", f"{h}x{h + 3}")) for h in range(1, 17))
+        return
+    H, W = syms(r)["H"], syms(r)["W"]
+    for h in range(1, 17):
+        w = h + 3
+        env = {H: h, W: w}
+        text = spec.replace("HxW", f"{h}x{w}")
+        said = all(truth(c.expr, r, {"H": h, "W": w}) for c in r.summary.conditions)
+        try:
+            c = cnncalc.analyze(text)
+        except CnnCalcError:
+            assert not said, (text, [x.text for x in r.summary.conditions])
+            continue
+        assert said, (text, [x.text for x in r.summary.conditions])
+        assert len(r.rows) == len(c.rows), text
+        for rs, rc in zip(r.rows, c.rows):
+            for field in ("output_shape", "params", "macs", "rf", "jump", "start"):
+                got, want = getattr(rs, field), getattr(rc, field)
+                if isinstance(want, tuple):
+                    got = tuple(_exact(v, env) for v in got)
+                else:
+                    got = _exact(got, env)
+                assert got == want, (text, rs.index, field)
+        # a concrete warning comes from a stride that does not tile; symbolically it is
+        # either a condition in exact_when or, once a size is a number, a warning already
+        exact = all(truth(x.expr, r, {"H": h, "W": w}) for x in r.summary.exact_when)
+        assert (exact and not r.warnings) == (not c.warnings), text
+    m = r.summary.min_input
+    if m is not None:
+        assert valid(spec.replace("HxW", f"{m[1]}x{m[2]}"))
+        if m[1] > 1:
+            assert not valid(spec.replace("HxW", f"{m[1] - 1}x{m[2]}"))
+
+
+# --- found while testing: ceil-mode pools whose last-window rule depends on the size -----------
+#
+# PyTorch drops the last ceil-mode window when it would start in the right padding,
+# (out − 1)·s >= n + p. For k >= s + p that never happens and the output is one rounding
+# (GoogLeNet's pools, above). For `maxpool k2 s2 p1 ceil` it happens exactly for odd n:
+#   ceil((n + 2 − 2)/2) + 1 = ceil(n/2) + 1, dropped to ceil(n/2) when n is odd;
+#   so n even: n/2 + 1, n odd: (n + 1)/2 = floor(n/2) + 1. Always floor(n/2) + 1 >= 1.
+
+POOL_K2_P1_CEIL = "input 3xHxW | maxpool k2 s2 p1 ceil"
+
+
+def test_ceil_pool_with_a_dropped_window_has_the_right_values():
+    r = cnncalc.analyze(POOL_K2_P1_CEIL)
+    H, W = syms(r)["H"], syms(r)["W"]
+    (row,) = r.rows
+    for h in range(1, 300):
+        assert at(row.output_shape[1], {H: h, W: h}) == pool_out_ceil(h, 2, 2, 1) == h // 2 + 1
+        assert valid(f"input 3x{h}x{h} | maxpool k2 s2 p1 ceil")
+    assert r.summary.min_input == (3, 1, 1)
+
+
+def test_ceil_pool_with_a_dropped_window_has_one_rounding():
+    r = cnncalc.analyze(POOL_K2_P1_CEIL)
+    expr = r.rows[0].output_shape[1]
+    assert not expr.has(sympy.Piecewise)
+    assert expr.count(sympy.floor) + expr.count(sympy.ceiling) == 1
+
+
+def test_ceil_pool_with_a_dropped_window_has_no_condition():
+    # valid for every H >= 1 (floor(H/2) + 1 >= 1; the concrete engine agrees, above)
+    r = cnncalc.analyze(POOL_K2_P1_CEIL)
+    assert r.summary.conditions == ()
+
+
+def test_two_ceil_pools_with_dropped_windows():
+    spec = "input 1xH | maxpool k2 s2 p1 ceil | maxpool k2 s2 p1 ceil"
+    r = cnncalc.analyze(spec)
+    H = syms(r)["H"]
+    last = r.rows[-1].output_shape[1]
+    for h in range(1, 200):
+        assert at(last, {H: h}) == pool_out_ceil(pool_out_ceil(h, 2, 2, 1), 2, 2, 1)
+
+
+def test_nested_ceil_pools_with_symbolic_stride_print_parseable_text():
+    spec = "input 2xH | maxpool k2 s=S ceil | maxpool k2 s=S ceil"
+    r = cnncalc.analyze(spec)
+    s = syms(r)
+    H, S = s["H"], s["S"]
+    d = r.to_dict()
+    texts = [d["layers"][-1]["output_shape"][1]]
+    texts += [c["expr"] for c in d["conditions"] + d["exact_when"]]
+    for text in texts:
+        parsed = sympy.S(sympy.sympify(text, locals=s))
+        assert parsed.free_symbols <= {H, S}, text
+    parsed = sympy.sympify(texts[0], locals=s)
+    for h in range(1, 30):
+        for st_ in range(1, 5):
+            first = pool_out_ceil(h, 2, st_)
+            if first < 1 or pool_out_ceil(first, 2, st_) < 1:
+                continue
+            assert at(parsed, {H: h, S: st_}) == pool_out_ceil(first, 2, st_)
+
+
+# --- found while testing: the normal form keeps a floor of a constant ---------------------------
+
+
+def test_floor_of_a_constant_is_evaluated():
+    # upsample 2 gives 2H; conv k3 s2: floor((2H − 3)/2) + 1 = H − 2 + 1 = H − 1
+    r = cnncalc.analyze("input 1xHxW | upsample 2 | conv 1 k3 s2")
+    H = syms(r)["H"]
+    out = r.rows[-1].output_shape[1]
+    assert not any(not a.free_symbols for a in out.atoms(sympy.floor)), out
+    assert out.subs(H, 10).is_Integer  # .subs leaves floor(1/2) + 9 otherwise
+    assert r.to_dict()["layers"][-1]["output_shape"][1] == "H - 1"
+
+
+def test_never_tiling_stride_is_stated():
+    # (2H − 3) is odd: the s2 conv never tiles; exact_when says so for every H
+    r = cnncalc.analyze("input 1xHxW | upsample 2 | conv 1 k3 s2")
+    assert r.summary.exact_when
+    for h in range(2, 20):  # 2H >= 3
+        said = all(truth(c.expr, r, {"H": h, "W": h}) for c in r.summary.exact_when)
+        assert said is False
+        assert cnncalc.analyze(f"input 1x{h}x{h} | upsample 2 | conv 1 k3 s2").warnings
+
+
+# --- found while testing: JSON text and sympy's own names ----------------------------------------
+
+
+@pytest.mark.parametrize("spec", ["input CxHxW | conv K k=F s=S p=P",
+                                  "input CxHxW | conv 8 k=I"])
+def test_json_lists_the_symbols_to_read_its_strings_back(spec):
+    # sympify alone takes S for sympy.S and I for the imaginary unit; the JSON names every
+    # symbol and its domain, so a reader passes them as locals
+    r = cnncalc.analyze(spec)
+    d = r.to_dict()
+    names = {s["name"]: s["domain"] for s in d["symbols"]}
+    assert set(names) == {str(x) for x in r.symbols}
+    local = {n: sympy.Symbol(n, integer=True, positive=True) if dom == "positive integer"
+             else sympy.Symbol(n, integer=True, nonnegative=True) for n, dom in names.items()}
+    values = [(d["totals"]["params"], r.totals.params)]
+    values += list(zip(d["layers"][0]["output_shape"], r.rows[0].output_shape))
+    env = {x: 3 for x in r.symbols}
+    for text, value in values:
+        if not isinstance(text, str):
+            continue
+        parsed = sympy.sympify(text, locals=local)
+        assert parsed.free_symbols <= set(r.symbols), text
+        assert at(parsed, env) == at(value, env), text

@@ -200,11 +200,7 @@ def test_last_feature_map_closed_form(name):
             assert expr.subs(sym, h) == w.subs(sym, h), (h, expr, w)
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(n, marks=pytest.mark.xfail(
-        strict=True, reason="printer writes AlexNet's floor((H - 31)/32) as "
-                            "'floor((H + 1)/32) - 1'")) if n == "alexnet" else n
-    for n in LAST])
+@pytest.mark.parametrize("name", LAST)
 def test_last_feature_map_printed_form(name):
     r = symbolic(name)
     i = last_feature_map(r)
@@ -273,7 +269,7 @@ def check_exact_when(name, limit=200):
     H, W = axes(r)
     stated = r.summary.exact_when
     assert stated
-    parsed = [sympy.sympify(s.expr, locals={"H": H, "W": W}) for s in stated]
+    parsed = [sympy.S(sympy.sympify(s.expr, locals={"H": H, "W": W})) for s in stated]
     per_axis = {}
     for s, e in zip(stated, parsed):
         assert len(e.free_symbols) == 1, s

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 from .. import formulas as f
-from ..numbers import at_least, decide, equal, is_concrete, product
+from ..numbers import at_least, decide, equal, exact_div, is_concrete, product, show
 from .base import (AXES, COUNT, PADDING, AxisRF, Context, LayerKind, Option, axis_names, fail,
                    per_axis, require, spatial)
 from ..ir import Layer
@@ -80,11 +78,11 @@ class Window(LayerKind):
             self.check_padding(layer, axis, ctx)
             if not ceil:
                 left_over = f.conv_leftover(n, k, s, pad_total, d)
-                if is_concrete(left_over):
-                    if left_over:
+                if decide(equal(left_over, 0)) is not True:
+                    if is_concrete(left_over):  # the same rows go unused at every size
                         unused.append((name, axis, left_over))
-                elif decide(equal(left_over, 0)) is not True:
-                    ctx.tiles_only_when(n + pad_total - span, s, layer.span)
+                    if not is_concrete(n + pad_total):
+                        ctx.tiles_only_when(n + pad_total - span, s, layer.span)
             sizes.append(size)
         if unused:
             ctx.warn(self.tiling_message(unused), layer.span)
@@ -108,10 +106,11 @@ class Window(LayerKind):
         sums, parts = [], []
         for name, a, left_over in unused:
             pad_total = a.left + a.right
-            padded = f"{a.n} + {pad_total}" if pad_total else f"{a.n}"
+            padded = f"{show(a.n)} + {show(pad_total)}" if pad_total != 0 else show(a.n)
             span = f.dilated(a.k, a.d)
-            exact = Fraction(a.n + pad_total - span, a.s) + 1
-            sums.append(f"({padded} - {span})/{a.s} + 1 = {float(exact):.2f}")
+            exact = exact_div(a.n + pad_total - span, a.s) + 1
+            value = f"{float(exact):.2f}" if is_concrete(exact) else show(exact)
+            sums.append(f"({padded} - {show(span)})/{show(a.s)} + 1 = {value}")
             parts.append(f"the last {left_over} {name if left_over > 1 else name[:-1]}")
         verb = "are" if len(parts) > 1 or unused[0][2] > 1 else "is"
         return (f"stride does not tile the input: {'; '.join(dict.fromkeys(sums))}, so "

@@ -24,7 +24,8 @@ def render(report: Report) -> str:
             f'  "warnings": [{_block(warnings)}],\n'
             f'  "conditions": {dump(d["conditions"], ensure_ascii=False)},\n'
             f'  "exact_when": {dump(d["exact_when"], ensure_ascii=False)},\n'
-            f'  "min_input": {dump(d["min_input"])}\n'
+            f'  "min_input": {dump(d["min_input"])},\n'
+            f'  "symbols": {dump(d["symbols"])}\n'
             "}")
 
 

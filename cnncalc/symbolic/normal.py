@@ -72,9 +72,10 @@ def floor_of(arg):
         if coeff:
             inside.append(coeff * term)
     rest = Add(*outside)
-    if not inside:
-        return rest
-    return _FLOOR(Add(*inside), evaluate=False) + rest
+    inside = Add(*inside)
+    if inside.is_Number:  # only a constant in [0, 1) is left: its floor is 0
+        return rest + _floor(inside)
+    return _FLOOR(inside, evaluate=False) + rest
 
 
 def equal(a, b):
@@ -86,29 +87,30 @@ def equal(a, b):
     return sympy.Eq(a, b)
 
 
-def maximum(a, b):
-    """max(a, b) as one flat Max over terms that differ by more than a constant: a constant
-    added to a Max goes inside it, and of `H + 4` and `H + 36` only the larger is kept, so a
-    field taken over many branches stays short. Not sympy's own Max, which compares its
-    arguments under every assumption it knows (half a second for two sizes)."""
-    largest: dict = {}   # the non-constant part -> the largest constant seen with it
+def extremum(a, b, largest: bool):
+    """max(a, b) (or min) as one flat Max over terms that differ by more than a constant: a
+    constant added to a Max goes inside it, and of `H + 4` and `H + 36` only the larger is
+    kept, so a field taken over many branches stays short. Not sympy's own Max, which
+    compares its arguments under every assumption it knows (half a second for two sizes)."""
+    kind = sympy.Max if largest else sympy.Min
+    best: dict = {}   # the non-constant part -> the largest (smallest) constant seen with it
     for v in (to_sympy(a), to_sympy(b)):
-        for arg in _max_args(v):
+        for arg in _flat_args(v, kind):
             const, rest = arg.as_coeff_Add()
-            if rest not in largest or const > largest[rest]:
-                largest[rest] = const
-    args = [rest + const for rest, const in largest.items()]
-    return args[0] if len(args) == 1 else sympy.Max(*args, evaluate=False)
+            if rest not in best or (const > best[rest] if largest else const < best[rest]):
+                best[rest] = const
+    args = [rest + const for rest, const in best.items()]
+    return args[0] if len(args) == 1 else kind(*args, evaluate=False)
 
 
-def _max_args(v) -> tuple:
-    if isinstance(v, sympy.Max):
+def _flat_args(v, kind) -> tuple:
+    if isinstance(v, kind):
         return v.args
     if v.is_Add:
-        maxes = [t for t in v.args if isinstance(t, sympy.Max)]
-        if len(maxes) == 1:  # max(x, y) + c = max(x + c, y + c)
-            rest = Add(*(t for t in v.args if t is not maxes[0]))
-            return tuple(arg + rest for m in maxes for arg in _max_args(m))
+        inner = [t for t in v.args if isinstance(t, kind)]
+        if len(inner) == 1:  # max(x, y) + c = max(x + c, y + c)
+            rest = Add(*(t for t in v.args if t is not inner[0]))
+            return tuple(arg + rest for arg in _flat_args(inner[0], kind))
     return (v,)
 
 

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 import sympy
 
 from ..numbers import is_concrete, plain
-from .decide import Bound, Congruence, combine_congruences, normalize, smallest
+from .decide import Bound, Congruence, combine_congruences, decide, normalize, smallest
 from .printer import congruence_text, to_text
 
 
@@ -102,13 +102,17 @@ def _stronger(new: Bound, old: Bound) -> bool:
 def _exact_when(tilings, order) -> tuple[Stated, ...]:
     by_symbol: dict[Any, list] = {}
     others = []
+    out = []
     for t in tilings:
+        if decide(t.pred) is False:  # e.g. stride 2 on 2H + 1: it leaves a row at any size
+            out.append(Stated(f"never: the stride of line {t.span.line} leaves pixels unused",
+                              "False", t.path, t.span.line))
+            continue
         free = t.pred.free_symbols
         if len(free) == 1:
             by_symbol.setdefault(next(iter(free)), []).append(t)
         else:
             others.append(t)
-    out = []
     for sym, items in by_symbol.items():
         found = combine_congruences(sym, [t.pred for t in items])
         first = items[0]
@@ -116,7 +120,7 @@ def _exact_when(tilings, order) -> tuple[Stated, ...]:
         if found is None:
             others.extend(items)
         elif not found.residues:
-            out.append(Stated(f"never: some stride leaves {sym.name} unused", "False",
+            out.append(Stated(f"never: no {sym.name} suits every stride", "False",
                               first.path, line))
         else:
             out.append(Stated(congruence_text(sym.name, found.modulus, found.residues),
