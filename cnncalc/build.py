@@ -75,9 +75,8 @@ class _Builder:
         count = sum(e[2] for e in entries)
         for name in self.bindings:
             if name not in self.bound:
-                known = [n for n in self.symbols]
                 raise CnnCalcError(f"the spec has no name '{name}' to give a value"
-                                   f"{did_you_mean(name, known)}", where=f"-D {name}")
+                                   f"{did_you_mean(name, self.symbols)}", where=f"-D {name}")
         return ir.Net(inp, body, count, tuple(self.symbols.values()),
                       tuple(self.conditions.items))
 

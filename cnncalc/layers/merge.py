@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..errors import CnnCalcError, Span
 from ..numbers import decide, divides, equal, exact_div, greater, maximum
-from .base import AxisRF, Context, Shape, fmt_shape
+from .base import AxisRF, Context, Shape
 
 MERGES: dict[str, "MergeKind"] = {}
 

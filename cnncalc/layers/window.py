@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import formulas as f
 from ..numbers import at_least, decide, equal, exact_div, is_concrete, product, show
-from .base import (AXES, COUNT, PADDING, AxisRF, Context, LayerKind, Option, axis_names, fail,
+from .base import (AXES, COUNT, PADDING, AxisRF, Context, LayerKind, Option, axis_names,
                    per_axis, require, spatial)
 from ..ir import Layer
 
