@@ -31,16 +31,21 @@ Entry = tuple  # (node, base name, expanded row count)
 
 
 def build(spec: t.Spec, *, input_override: t.Input | None = None,
-          max_layers: int = DEFAULT_MAX_LAYERS, bindings: dict | None = None) -> ir.Net:
-    """`bindings` give names a value from outside the spec (`-D H=32`)."""
-    return _Builder(spec, max_layers, bindings or {}).net(input_override)
+          max_layers: int = DEFAULT_MAX_LAYERS, bindings: dict | None = None,
+          repeat_once: bool = False) -> ir.Net:
+    """`bindings` give names a value from outside the spec (`-D H=32`). `repeat_once` lets a
+    repeat count be a name, expanded once: `solve` uses it to learn a spec's names before it
+    gives them values."""
+    return _Builder(spec, max_layers, bindings or {}, repeat_once).net(input_override)
 
 
 class _Builder:
-    def __init__(self, spec: t.Spec, max_layers: int, bindings: dict):
+    def __init__(self, spec: t.Spec, max_layers: int, bindings: dict, repeat_once: bool):
         self.spec = spec
         self.max_layers = max_layers
         self.bindings = bindings
+        self.repeat_once = repeat_once
+        self.roles: dict[str, str] = {}  # name -> what first took it: "p", "k", "repeat"…
         self.bound: set[str] = set()  # the bindings the spec used
         self.symbols: dict[str, tuple] = {}  # name -> (sympy symbol, where first used)
         self.conditions = Conditions()
@@ -78,7 +83,7 @@ class _Builder:
                 raise CnnCalcError(f"the spec has no name '{name}' to give a value"
                                    f"{did_you_mean(name, self.symbols)}", where=f"-D {name}")
         return ir.Net(inp, body, count, tuple(self.symbols.values()),
-                      tuple(self.conditions.items))
+                      tuple(self.conditions.items), dict(self.roles))
 
     def input(self, written: t.Input, original: t.Input | None) -> ir.Input:
         opts = {o.name: o for o in written.options}
@@ -97,8 +102,8 @@ class _Builder:
                                    v.span)
         batch = 1
         if "batch" in opts:
-            batch = self.count(opts["batch"].value, {}, "batch")
-        dims = [self.count(d, {}, "a dimension") for d in written.dims]
+            batch = self.count(opts["batch"].value, {}, "batch", role="batch")
+        dims = [self.count(d, {}, "a dimension", role="input") for d in written.dims]
         if layout == "hwc" and len(dims) > 1:
             dims = [dims[-1]] + dims[:-1]
         if len(dims) > 4:
@@ -151,9 +156,11 @@ class _Builder:
             self.depth -= 1
             return entries
         if isinstance(s, t.Repeat):
-            n = self.count(s.count, env, "a repeat count")
+            n = self.count(s.count, env, "a repeat count", role="repeat")
             once = self.stmt(s.body, env)
             per = sum(e[2] for e in once)
+            if self.repeat_once and not is_concrete(n):
+                return once
             if is_concrete(n):
                 self.check_count(per * n, s.span)
                 return once * n
@@ -304,7 +311,7 @@ class _Builder:
         if opt.type in (BOOL, FLAG):
             raise CnnCalcError(f"'{opt.name}' is true or false", expr.span)
         # a name first met as a padding may be 0; any other size or count is at least 1
-        value = self.value(expr, env, nonnegative=opt.type in (PADDING, INT))
+        value = self.value(expr, env, nonnegative=opt.type in (PADDING, INT), role=opt.name)
         return self.check(opt, value, expr.span, kind)
 
     def check(self, opt: Option, value: Any, span: Span, kind: LayerKind) -> Any:
@@ -328,8 +335,8 @@ class _Builder:
 
     # --- values ---------------------------------------------------------------------------
 
-    def count(self, expr: t.Expr, env, what: str) -> Any:
-        value = as_int(self.value(expr, env))
+    def count(self, expr: t.Expr, env, what: str, role: str = "") -> Any:
+        value = as_int(self.value(expr, env, role=role))
         if isinstance(value, tuple):
             raise CnnCalcError(f"expected one number for {what}", expr.span)
         if isinstance(value, Fraction):
@@ -339,7 +346,7 @@ class _Builder:
                                                             f"{show(value)}", expr.span)
         return value
 
-    def value(self, e: t.Expr, env, nonnegative: bool = False) -> Any:
+    def value(self, e: t.Expr, env, nonnegative: bool = False, role: str = "") -> Any:
         if isinstance(e, t.Num):
             return e.value
         if isinstance(e, t.Name):
@@ -350,14 +357,15 @@ class _Builder:
                 return self.bindings[e.name]
             if e.name not in self.symbols:
                 self.symbols[e.name] = (symbol(e.name, nonnegative), e.span)
+                self.roles[e.name] = role
             return self.symbols[e.name][0]
         if isinstance(e, t.Neg):
-            return -self.value(e.operand, env, nonnegative)
+            return -self.value(e.operand, env, nonnegative, role)
         if isinstance(e, t.PerAxis):
-            return tuple(self.value(x, env, nonnegative) for x in e.items)
+            return tuple(self.value(x, env, nonnegative, role) for x in e.items)
         if isinstance(e, t.BinOp):
-            a = self.value(e.left, env, nonnegative)
-            b = self.value(e.right, env, nonnegative)
+            a = self.value(e.left, env, nonnegative, role)
+            b = self.value(e.right, env, nonnegative, role)
             if isinstance(a, tuple) or isinstance(b, tuple):
                 raise CnnCalcError("arithmetic on per-axis values (3x5) is not supported",
                                    e.span)

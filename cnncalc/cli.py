@@ -105,6 +105,76 @@ def analyze(spec, as_json, fmt, depth, input_shape, dtype, strict, no_color, max
         click.echo(w.render(), err=True)
 
 
+def _range(ctx, param, values) -> dict:
+    """`--range P=0..10` -> {"P": (0, 10)}."""
+    out = {}
+    for item in values:
+        name, sep, span = item.partition("=")
+        lo, dots, hi = span.partition("..")
+        name = name.strip()
+        if not (sep and dots and _NAME.match(name) and _INT.match(lo.strip())
+                and _INT.match(hi.strip())):
+            raise click.BadParameter(f"'{item}' is not NAME=LO..HI (e.g. --range P=0..10)")
+        lo, hi = int(lo), int(hi)
+        if lo > hi:
+            raise click.BadParameter(f"'{item}': the range is empty ({lo} > {hi})")
+        out[name] = (lo, hi)
+    return out
+
+
+_INT = re.compile(r"-?[0-9]+\Z")
+
+
+@main.command()
+@click.argument("spec")
+@click.option("--output", "output", metavar="SHAPE",
+              help="The output shape wanted, e.g. 1x4x4; a name of the input (64xHxW) means "
+                   "for every value of it.")
+@click.option("--max-params", type=click.IntRange(min=0), help="At most this many parameters.")
+@click.option("--max-macs", type=click.IntRange(min=0), help="At most this many MACs.")
+@click.option("--rf", type=click.IntRange(min=1), help="The final receptive field equals N.")
+@click.option("--range", "ranges", metavar="NAME=LO..HI", multiple=True, callback=_range,
+              help="Search NAME from LO to HI (repeatable); defaults depend on what the name "
+                   "is (padding 0..10, kernel 1..11, stride 1..8, repeat 1..32 ...).")
+@click.option("-D", "bindings", metavar="NAME=VALUE", multiple=True, callback=_bindings,
+              help="Give a name a value instead of solving for it (repeatable).")
+@click.option("--input", "input_shape", metavar="SHAPE", help="Replace the spec's input shape.")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+@click.option("--no-color", is_flag=True, help="No colours (NO_COLOR is honoured too).")
+@click.option("--max-layers", type=click.IntRange(min=1), default=DEFAULT_MAX_LAYERS,
+              show_default=True, help="Refuse specs that expand to more layers.")
+def solve(spec, output, max_params, max_macs, rf, ranges, bindings, input_shape, as_json,
+          no_color, max_layers):
+    """Every value of SPEC's unknown names that meets the constraints (at least one of
+    --output, --max-params, --max-macs, --rf). Exit 0 with solutions, 1 with none.
+
+    \b
+      cnncalc solve "input 1x7x7 | conv 1 k3 p=P" --output 1x7x7
+      cnncalc solve "input 1xHxW | conv 1 k=F p=P" --output 1xHxW
+      cnncalc solve "input 64x32x32 | conv 64 k3 p1 * N" --rf 7
+    """
+    from .solve import solve as run_solve
+
+    try:
+        answer = run_solve(spec, output=output, max_params=max_params, max_macs=max_macs,
+                           rf=rf, ranges=ranges, bindings=bindings, input=input_shape,
+                           max_layers=max_layers, stdin=getattr(sys.stdin, "buffer", sys.stdin))
+    except CnnCalcError as e:
+        _fail(e)
+    except RecursionError:
+        _fail(CnnCalcError("the spec nests too deeply"))
+    if as_json:
+        import json
+
+        click.echo(json.dumps(answer.to_dict(), ensure_ascii=False))
+    else:
+        from .render.solutions import print_answer
+
+        print_answer(answer, no_color=no_color)
+    if not answer.solutions:
+        sys.exit(1)
+
+
 @main.command()
 @click.argument("name", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the layer kinds as JSON.")

@@ -71,3 +71,4 @@ class Net(NamedTuple):
     leaf_count: int                # rows the analysis will produce (layers and merges)
     symbols: tuple[tuple[Any, Span], ...]  # unbound names (sympy symbols), where each is first
     conditions: tuple = ()         # what the values written must satisfy (numbers.Condition)
+    roles: dict | None = None      # symbol name -> the option, "input" or "repeat" that took it
