@@ -17,7 +17,7 @@ def dilated(k, d):
 
 def conv_out(n, k, s=1, pad_total=0, d=1):
     """PyTorch Conv/Pool output length: floor((n + 2p - d(k-1) - 1)/s) + 1 (pad_total = 2p)."""
-    return floor_div(n + pad_total - dilated(k, d), s) + 1
+    return floor_div(n - dilated(k, d) + pad_total, s) + 1  # the course's (N − F + 2P)/S + 1
 
 
 def same_out(n, s=1):
@@ -27,7 +27,7 @@ def same_out(n, s=1):
 
 def conv_leftover(n, k, s=1, pad_total=0, d=1):
     """Rows (columns) of the padded input that no window covers: (n + 2p - d(k-1) - 1) mod s."""
-    return mod(n + pad_total - dilated(k, d), s)
+    return mod(n - dilated(k, d) + pad_total, s)
 
 
 def pool_out_ceil(n, k, s, pad_left, pad_total, d=1):
@@ -52,13 +52,14 @@ def deconv_out(n, k, s=1, p=0, op=0, d=1):
 
 
 def conv_params(c_in, c_out, kernel_volume, groups=1, bias=True):
-    """(C/g)·OUT·prod(k) weights, plus OUT biases."""
-    return exact_div(c_in, groups) * c_out * kernel_volume + (c_out if bias else 0)
+    """(C/g)·OUT·prod(k) weights, plus OUT biases, counted as the course does: per filter
+    prod(k)·C/g weights and a bias, times OUT filters."""
+    return (kernel_volume * exact_div(c_in, groups) + (1 if bias else 0)) * c_out
 
 
 def conv_macs(c_in, c_out, kernel_volume, out_positions, groups=1):
     """Weights times output positions, bias not included."""
-    return exact_div(c_in, groups) * c_out * kernel_volume * out_positions
+    return kernel_volume * exact_div(c_in, groups) * c_out * out_positions
 
 
 def deconv_params(c_in, c_out, kernel_volume, groups=1, bias=True):

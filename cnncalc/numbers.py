@@ -14,14 +14,22 @@ from fractions import Fraction
 from typing import Any, Callable, NamedTuple
 
 from .errors import CnnCalcError, Span
+from .trace import Traced, apply as _traced_apply, value_of
 
 # A larger tensor axis is a typo, and would make every sum crawl.
 MAX_DIM = 2 ** 48
 
 
 def is_concrete(value: Any) -> bool:
-    """An int or Fraction, or a sympy number (`sympy.Integer(7)` counts)."""
+    """An int or Fraction, or a sympy number (`sympy.Integer(7)` counts); a traced value
+    (`explain`) is concrete when what it holds is."""
+    if type(value) is Traced:
+        value = value.value
     return isinstance(value, (int, Fraction)) or getattr(value, "is_Number", False)
+
+
+def _traced(a, b=None) -> bool:
+    return type(a) is Traced or type(b) is Traced
 
 
 def plain(value: Any) -> Any:
@@ -29,6 +37,8 @@ def plain(value: Any) -> Any:
     returned unchanged. Reports and errors only ever see these."""
     if isinstance(value, int):
         return value
+    if type(value) is Traced:
+        return plain(value.value)
     if isinstance(value, Fraction):
         return int(value) if value.denominator == 1 else value
     if getattr(value, "is_Integer", False):
@@ -53,6 +63,8 @@ def floor_div(a, b):
     """floor(a/b) for integer-valued a and positive b (sympy: in the normal form)."""
     if isinstance(a, int) and isinstance(b, int):
         return a // b
+    if _traced(a, b):
+        return _traced_apply("floor/", floor_div, a, b)
     if is_concrete(a) and is_concrete(b):
         return plain(Fraction(plain(a)) // Fraction(plain(b)))
     return plain(_sym().floor_div(a, b))
@@ -62,6 +74,8 @@ def ceil_div(a, b):
     """ceiling(a/b) for integer-valued a and positive b."""
     if isinstance(a, int) and isinstance(b, int):
         return -(-a // b)
+    if _traced(a, b):
+        return _traced_apply("ceil/", ceil_div, a, b)
     if is_concrete(a) and is_concrete(b):
         return plain(-(Fraction(-plain(a)) // Fraction(plain(b))))
     return plain(_sym().ceil_div(a, b))
@@ -71,11 +85,15 @@ def mod(a, b):
     """a mod b, in [0, b): a - b·floor(a/b)."""
     if isinstance(a, int) and isinstance(b, int):
         return a % b
+    if _traced(a, b):
+        return _traced_apply("mod", mod, a, b)
     return plain(a - b * floor_div(a, b))
 
 
 def exact_div(a, b):
     """a/b exactly: a Fraction (an int when whole) or a sympy quotient."""
+    if _traced(a, b):
+        return _traced_apply("/", exact_div, a, b)
     if is_concrete(a) and is_concrete(b):
         return plain(Fraction(plain(a)) / Fraction(plain(b)))
     return plain(_sym().to_sympy(a) / _sym().to_sympy(b))
@@ -96,6 +114,9 @@ def minimum(a, b):
 
 def _extremum(a, b, largest: bool):
     """max(a, b) (or min): one of them where it is decided which, else a flat Max."""
+    if _traced(a, b):
+        return _traced_apply("max" if largest else "min",
+                             lambda x, y: _extremum(x, y, largest), a, b)
     if decide(at_least(a, b)) is True:
         return a if largest else b
     if decide(at_least(b, a)) is True:
@@ -120,28 +141,35 @@ def total(values):
 
 
 def product(values, start=1):
-    result = start
+    """start·v1·v2·…; without a start, the first value begins the product, so a traced
+    product reads F·F, not 1·F·F."""
+    result = None
     for v in values:
-        result = result * v
-    return result
+        result = v if result is None else result * v
+    if result is None:
+        return start
+    return result if start == 1 else start * result
 
 
 # --- predicates -----------------------------------------------------------------------------
 
 def equal(a, b):
     """a = b as a predicate (sympy's `==` compares structure, not value)."""
+    a, b = value_of(a), value_of(b)
     if is_concrete(a) and is_concrete(b):
         return plain(a) == plain(b)
     return _sym().equal(a, b)
 
 
 def at_least(a, b):
+    a, b = value_of(a), value_of(b)
     if is_concrete(a) and is_concrete(b):
         return plain(a) >= plain(b)
     return _sym().to_sympy(a) >= _sym().to_sympy(b)
 
 
 def greater(a, b):
+    a, b = value_of(a), value_of(b)
     if is_concrete(a) and is_concrete(b):
         return plain(a) > plain(b)
     return _sym().to_sympy(a) > _sym().to_sympy(b)
@@ -158,6 +186,7 @@ def either(p, q):
 
 def divides(m, a):
     """m divides a (m positive)."""
+    m, a = value_of(m), value_of(a)
     if is_concrete(a) and is_concrete(m):
         return plain(a) % plain(m) == 0
     if not is_concrete(m):  # a symbolic divisor: kept as `a mod m = 0`, as people write it
@@ -198,6 +227,7 @@ def symbol(name: str, nonnegative: bool = False):
 
 def show(value, order=()) -> str:
     """A value as a person reads it: 7, 3/2, ⌈H/32⌉."""
+    value = value_of(value)
     if is_concrete(value):
         return str(plain(value))
     from .symbolic.printer import to_text

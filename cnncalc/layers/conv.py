@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import formulas as f
+from ..trace import worked
 from ..numbers import at_least, divides, exact_div, floor_div, greater, half, maximum, product
 from .base import (BOOL, COUNT, INT, AxisRF, Option, per_axis, register, require, spatial)
 from .window import DILATION, GROUPS, KERNEL, PAD, STRIDE, Window
@@ -88,9 +89,8 @@ class Deconv(Window):
                             f"dilation (max(s, d) = {show(largest)})", "op")
             size = f.deconv_out(n, k, s, p, op, d)
             require(ctx, layer, at_least(size, 1),
-                    lambda: f"output size (({show(n)} - 1)·{show(s)} - 2·{show(p)} + "
-                            f"{show(d)}·({show(k)} - 1) + {show(op)} + 1 = {show(size)}) is "
-                            f"below 1")
+                    lambda: f"output size ({worked(f.deconv_out, n, k, s, p, op, d)[0]} = "
+                            f"{show(size)}) is below 1")
             sizes.append(size)
         return (layer.opts["out"],) + tuple(sizes)
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from .. import formulas as f
-from ..numbers import at_least, decide, equal, exact_div, is_concrete, product, show
+from ..numbers import at_least, decide, equal, is_concrete, product, show
+from ..trace import hidden, worked
 from .base import (AXES, COUNT, PADDING, AxisRF, Context, LayerKind, Option, axis_names,
                    per_axis, require, spatial)
 from ..ir import Layer
@@ -102,15 +103,15 @@ class Window(LayerKind):
 
     @staticmethod
     def tiling_message(unused) -> str:
-        """`(7 - 3)/3 + 1 = 2.33, so the last 1 row and the last 1 column ... are never used`."""
+        """`(7 − 3)/3 + 1 = 2.33, so the last 1 row and the last 1 column ... are never used`,
+        the sum worked by the output-size formula itself."""
         sums, parts = [], []
         for name, a, left_over in unused:
-            pad_total = a.left + a.right
-            padded = f"{show(a.n)} + {show(pad_total)}" if pad_total != 0 else show(a.n)
-            span = f.dilated(a.k, a.d)
-            exact = exact_div(a.n + pad_total - span, a.s) + 1
+            pad = hidden(a.left)
+            pads = pad + pad if a.left == a.right else pad + hidden(a.right)  # 2·1 or 0 + 1
+            text, exact = worked(f.conv_out, a.n, a.k, a.s, pads, hidden(a.d))
             value = f"{float(exact):.2f}" if is_concrete(exact) else show(exact)
-            sums.append(f"({padded} - {show(span)})/{show(a.s)} + 1 = {value}")
+            sums.append(f"{text} = {value}")
             parts.append(f"the last {left_over} {name if left_over > 1 else name[:-1]}")
         verb = "are" if len(parts) > 1 or unused[0][2] > 1 else "is"
         return (f"stride does not tile the input: {'; '.join(dict.fromkeys(sums))}, so "

@@ -1,0 +1,165 @@
+"""`explain`: every layer's arithmetic written out, formula then numbers, as the course does.
+
+It is the analysis pass itself (`analysis._Analysis`), which at each layer also runs the
+layer kind's own rules once more on traced values (`trace.Traced`: the kernel is `F`, the
+stride `S`, …). What it prints is therefore the computation the analysis did, recorded as it
+happened: `(N − F + 2P)/S + 1 = (32 − 5 + 2·2)/1 + 1 = 32`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from . import ir
+from .analysis import DTYPE_BYTES, _Analysis
+from .errors import CnnCalcError
+from .layers.base import AxisRF, Context, axis_names
+from .numbers import Conditions, is_concrete, mod, plain
+from .report import Report
+from .trace import Traced, exact, formula, substituted, value_of
+
+# What each option is called in a formula, as the course names it; the names in HIDDEN are
+# left out of a formula when they are 1 (dilation, groups), as the course writes it.
+LEAF_NAMES = {"k": "F", "s": "S", "p": "P", "d": "D", "g": "G", "out": "K", "op": "OP",
+              "mult": "M", "factor": "U", "groups": "G"}
+HIDDEN = {"d", "g", "mult"}
+KIND_NAMES = {"fc": {"out": "OUT"}}
+
+
+class Step(NamedTuple):
+    what: str            # output, padding, params, MACs, RF, jump
+    axis: str | None     # "rows", "columns" … or None when every axis reads the same
+    formula: str
+    substituted: str
+    result: Any
+    exact: Any           # the unrounded value where a division rounds (2.33), else None
+    note: str | None
+
+
+class Explained(NamedTuple):
+    index: int
+    path: tuple
+    kind: str
+    source: str
+    input_shape: tuple
+    output_shape: tuple
+    steps: tuple[Step, ...]
+
+
+def explain_net(net: ir.Net, dtype: str = "float32") -> tuple[Report, list[Explained]]:
+    if dtype not in DTYPE_BYTES:
+        raise CnnCalcError(f"unknown dtype '{dtype}' (one of: {', '.join(DTYPE_BYTES)})")
+    from .walk import walk
+
+    pass_ = _Explain(net, DTYPE_BYTES[dtype])
+    x = net.input.shape
+    rf0 = tuple(AxisRF(1, 1, 0) for _ in x[1:])
+    y, rf = walk(net.body, pass_, (x, rf0))
+    return pass_.report(y, rf, dtype), pass_.explained
+
+
+class _Explain(_Analysis):
+    def __init__(self, net: ir.Net, elem_bytes: int):
+        super().__init__(net, elem_bytes)
+        self.explained: list[Explained] = []
+
+    def _layer(self, layer: ir.Layer, path: tuple, x, rf):
+        y, out_rf = super()._layer(layer, path, x, rf)
+        row = self.rows[-1]
+        self.explained.append(Explained(row.index, path, row.kind, row.source, x, y,
+                                        tuple(self.steps(layer, x, rf, y))))
+        return y, out_rf
+
+    def steps(self, layer: ir.Layer, x, rf, y):
+        """The layer's rules once more, on traced values."""
+        kind = layer.kind
+        names = {**LEAF_NAMES, **KIND_NAMES.get(kind.name, {})}
+        opts = {}
+        for key, value in layer.opts.items():
+            opts[key] = _leaf(value, names.get(key), key in HIDDEN)
+        traced = layer._replace(opts=opts)
+        axes = axis_names(len(x) - 1)
+        tx = (_leaf(x[0], "IN" if len(x) == 1 else "C"),) + tuple(
+            _leaf(n, "N") for n in x[1:])
+        # a scratch context: the analysis has already warned and kept its conditions
+        ctx = Context(self.ctx.input_extent, lambda *a: None, self.ctx.layout, Conditions())
+        ty = kind.output_shape(traced, tx, ctx)
+        yield from _per_axis("output", ty[1:], axes, _output_note)
+        if len(ty) == 1 and _computed(ty[0]):
+            yield _step("output", None, ty[0])
+        if any(p == "same" for p in _as_tuple(layer.opts.get("p"))):
+            for axis, name in zip(kind.axes(traced, tx), axes):
+                yield Step("padding", name, "(total padding, the odd pixel on the right)",
+                           "", (plain(axis.left), plain(axis.right)), None,
+                           f"p=same pads {plain(axis.left)} before and {plain(axis.right)} "
+                           f"after")
+        params = kind.params(traced, tx)
+        if _computed(params):
+            yield _step("params", None, params)
+        out_leaves = (_leaf(y[0], "K"),) + tuple(_leaf(n, "O") for n in y[1:])
+        macs = kind.macs(traced, tx, out_leaves)
+        if _computed(macs):
+            yield _step("MACs", None, macs)
+        trf = tuple(AxisRF(_leaf(a.size, "r"), _leaf(a.jump, "j"), a.start) for a in rf)
+        out_rf = kind.receptive_field(traced, tx, trf, ctx)
+        yield from _per_axis("RF", [a.size for a in out_rf], axes)
+        yield from _per_axis("jump", [a.jump for a in out_rf], axes)
+
+
+def _as_tuple(v) -> tuple:
+    return v if isinstance(v, tuple) else (v,)
+
+
+def _leaf(value, name: str | None, hidden: bool = False):
+    """A traced leaf for a number; options that are words or flags stay as they are."""
+    if isinstance(value, tuple):
+        return tuple(_leaf(v, name, hidden) for v in value)
+    if isinstance(value, (bool, str)) or value is None or name is None:
+        return value
+    return Traced(value, name=name, hide_one=hidden)
+
+
+def _computed(v) -> bool:
+    """A value with a formula behind it (not just a leaf passed through)."""
+    return isinstance(v, Traced) and v.op != "leaf"
+
+
+def _step(what: str, axis: str | None, t: Traced, note_of=None) -> Step:
+    value = plain(t.value)
+    unrounded = plain(exact(t))
+    rounded = unrounded if unrounded != value else None
+    note = note_of(t, value, unrounded) if note_of and rounded is not None else None
+    return Step(what, axis, formula(t), substituted(t), value, rounded, note)
+
+
+def _per_axis(what: str, values, axes, note_of=None):
+    steps = [_step(what, axis, t, note_of) for t, axis in zip(values, axes) if _computed(t)]
+    if steps and len(steps) == len(axes) and \
+            len({(s.formula, s.substituted) for s in steps}) == 1:
+        yield steps[0]._replace(axis=None)  # every axis reads the same: say it once
+    else:
+        yield from steps
+
+
+def _output_note(t: Traced, value, unrounded) -> str | None:
+    """Why a size was rounded: the stride does not tile the padded input."""
+    division = _find(t, "floor/")
+    if division is None:
+        return None
+    numerator, stride = (plain(value_of(v)) for v in division.args)
+    left_over = mod(numerator, stride) if is_concrete(numerator) and is_concrete(stride) \
+        else None
+    unused = "" if left_over is None else \
+        f", and the last {left_over} of the padded input {'is' if left_over == 1 else 'are'} " \
+        f"never used"
+    return f"stride {stride} does not tile it: PyTorch floors to {value}{unused}"
+
+
+def _find(t: Traced, op: str) -> Traced | None:
+    if t.op == op:
+        return t
+    for a in t.args:
+        found = _find(a, op)
+        if found is not None:
+            return found
+    return None
