@@ -44,8 +44,9 @@ class _Analysis(Visitor):
         self.ctx = Context(tuple(net.input.shape[1:]), self.warn, net.input.layout,
                            self.conditions)
 
-    def warn(self, message: str, span: Span | None) -> None:
-        message += _at(self.conditions.path)
+    def warn(self, message, span: Span | None) -> None:
+        """`message` may be a function giving it, built only when a warning is kept."""
+        message = (message() if callable(message) else message) + _at(self.conditions.path)
         key = (message, span.start if span else None)
         if key not in self._seen:
             self._seen.add(key)

@@ -25,15 +25,34 @@ def analyze(spec, *, input: str | None = None, dtype: str = "float32", strict: b
     >>> analyze("input CxHxW | conv 10 k5 s1 p2", bindings={"C": 3}).totals.params
     760
     """
-    source = spec if isinstance(spec, Source) else load(spec, stdin=stdin)
-    tree = parse(source)
-    override = parse_input_override(Source("--input", input)) if input else None
-    net = _build.build(tree, input_override=override, max_layers=max_layers,
-                       bindings=_values(bindings or {}))
+    net = _net(spec, input, max_layers, stdin, bindings)
     report = analyze_net(net, dtype)
     if strict and report.warnings:
         raise report.warnings[0].as_error()
     return report
+
+
+def explain(spec, *, input: str | None = None, dtype: str = "float32",
+            max_layers: int = _build.DEFAULT_MAX_LAYERS, stdin=None,
+            bindings: dict | None = None):
+    """Each layer's working: (report, [explanation.Explained]), every step a formula, the
+    numbers substituted and the result, computed by the layer's own rules.
+
+    >>> steps = explain("input 1x7x7 | conv 1 k3 s3")[1][0].steps
+    >>> steps[0].substituted, steps[0].result
+    ('(7 − 3)/3 + 1', 2)
+    """
+    from .explanation import explain_net
+
+    return explain_net(_net(spec, input, max_layers, stdin, bindings), dtype)
+
+
+def _net(spec, input, max_layers, stdin, bindings):
+    source = spec if isinstance(spec, Source) else load(spec, stdin=stdin)
+    tree = parse(source)
+    override = parse_input_override(Source("--input", input)) if input else None
+    return _build.build(tree, input_override=override, max_layers=max_layers,
+                        bindings=_values(bindings or {}))
 
 
 def _values(bindings: dict) -> dict:
@@ -47,4 +66,4 @@ def _values(bindings: dict) -> dict:
     return out
 
 
-__all__ = ["analyze", "CnnCalcError", "Report"]
+__all__ = ["analyze", "explain", "CnnCalcError", "Report"]

@@ -176,6 +176,55 @@ def solve(spec, output, max_params, max_macs, rf, ranges, bindings, input_shape,
 
 
 @main.command()
+@click.argument("spec")
+@click.option("--layer", "layer_path", metavar="PATH",
+              help="Explain one layer (or the layers of one block), by its path: conv1, "
+                   "layer2.bottleneck_down.")
+@click.option("--json", "as_json", is_flag=True, help="The steps as JSON.")
+@click.option("--input", "input_shape", metavar="SHAPE", help="Replace the spec's input shape.")
+@click.option("-D", "bindings", metavar="NAME=VALUE", multiple=True, callback=_bindings,
+              help="Give a name of the spec a value (repeatable).")
+@click.option("--no-color", is_flag=True, help="No colours (NO_COLOR is honoured too).")
+@click.option("--max-layers", type=click.IntRange(min=1), default=DEFAULT_MAX_LAYERS,
+              show_default=True, help="Refuse specs that expand to more layers.")
+def explain(spec, layer_path, as_json, input_shape, bindings, no_color, max_layers):
+    """Every layer's arithmetic written out, formula then numbers, as the course writes it:
+    (N − F + 2P)/S + 1 = (32 − 5 + 2·2)/1 + 1 = 32."""
+    from .api import explain as run_explain
+
+    try:
+        report, explained = run_explain(spec, input=input_shape, bindings=bindings,
+                                        max_layers=max_layers,
+                                        stdin=getattr(sys.stdin, "buffer", sys.stdin))
+    except CnnCalcError as e:
+        _fail(e)
+    except RecursionError:
+        _fail(CnnCalcError("the spec nests too deeply"))
+    if layer_path:
+        chosen = [e for e in explained if ".".join(e.path) == layer_path
+                  or ".".join(e.path).startswith(layer_path + ".")]
+        if not chosen:
+            from .errors import did_you_mean
+
+            known = [".".join(e.path) for e in explained]
+            _fail(CnnCalcError(f"no layer '{layer_path}'{did_you_mean(layer_path, known)}",
+                               where="--layer"))
+        explained = chosen
+    if as_json:
+        import json
+
+        from .render.explain import to_dict
+
+        click.echo(json.dumps(to_dict(report, explained), ensure_ascii=False, indent=1))
+    else:
+        from .render.explain import print_explained
+
+        print_explained(report, explained, no_color=no_color)
+    for w in report.warnings:
+        click.echo(w.render(), err=True)
+
+
+@main.command()
 @click.argument("name", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the layer kinds as JSON.")
 @click.option("--no-color", is_flag=True, help="No colours.")

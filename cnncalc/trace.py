@@ -168,10 +168,13 @@ def _leaf_text(t: Traced, names: bool) -> str:
         return t.name
     from .numbers import show
 
+    from .numbers import _compound
+
     v = t.value
     if isinstance(v, Fraction) and v.denominator != 1:
         return f"{float(v):g}"
-    return show(v)
+    text = show(v)
+    return f"({text})" if _compound(text) else text  # a size ⌈H/2⌉ − 1 in a product
 
 
 def _text(t: Traced, names: bool) -> str:
@@ -197,7 +200,7 @@ def _text(t: Traced, names: bool) -> str:
     if op in ("/", "floor/"):
         return f"{_wrap(a, 4, names)}/{_wrap(b, 4, names)}"
     if op == "ceil/":
-        return f"⌈{_text(a, names)}/{_wrap(b, 4, names)}⌉"
+        return f"⌈{_wrap(a, 4, names)}/{_wrap(b, 4, names)}⌉"
     if op == "mod":
         return f"{_wrap(a, 3, names)} mod {_wrap(b, 3, names)}"
     if op in ("max", "min"):
@@ -223,4 +226,4 @@ def worked(fn, *leaves) -> tuple[str, Any]:
 
 def hidden(value) -> Traced:
     """A leaf left out where it changes nothing (padding 0, dilation 1)."""
-    return Traced(value, hide_one=True)
+    return Traced(value_of(value), hide_one=True)

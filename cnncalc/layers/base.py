@@ -64,7 +64,7 @@ class Context:
     """What a rule may need besides its layer and input: warnings, conditions, the network
     input, and how shapes are shown (channels last for an hwc input)."""
 
-    def __init__(self, input_extent: tuple, warn: Callable[[str, Span], None],
+    def __init__(self, input_extent: tuple, warn: Callable[..., None],
                  layout: str = "chw", conditions: Conditions | None = None):
         self.input_extent = input_extent
         self.warn = warn

@@ -14,7 +14,7 @@ from . import ir
 from .analysis import DTYPE_BYTES, _Analysis
 from .errors import CnnCalcError
 from .layers.base import AxisRF, Context, axis_names
-from .numbers import Conditions, is_concrete, mod, plain
+from .numbers import Conditions, is_concrete, mod, plain, show
 from .report import Report
 from .trace import Traced, exact, formula, substituted, value_of
 
@@ -22,7 +22,7 @@ from .trace import Traced, exact, formula, substituted, value_of
 # left out of a formula when they are 1 (dilation, groups), as the course writes it.
 LEAF_NAMES = {"k": "F", "s": "S", "p": "P", "d": "D", "g": "G", "out": "K", "op": "OP",
               "mult": "M", "factor": "U", "groups": "G"}
-HIDDEN = {"d", "g", "mult"}
+HIDDEN = {"d", "g", "mult", "p", "op"}
 KIND_NAMES = {"fc": {"out": "OUT"}}
 
 
@@ -84,15 +84,17 @@ class _Explain(_Analysis):
         # a scratch context: the analysis has already warned and kept its conditions
         ctx = Context(self.ctx.input_extent, lambda *a: None, self.ctx.layout, Conditions())
         ty = kind.output_shape(traced, tx, ctx)
-        yield from _per_axis("output", ty[1:], axes, _output_note)
-        if len(ty) == 1 and _computed(ty[0]):
+        yield from _per_axis("output", ty[1:], axes, rounding=True)
+        if len(ty) == 1 and _computed(ty[0]):  # flatten: C·N·N
             yield _step("output", None, ty[0])
         if any(p == "same" for p in _as_tuple(layer.opts.get("p"))):
-            for axis, name in zip(kind.axes(traced, tx), axes):
-                yield Step("padding", name, "(total padding, the odd pixel on the right)",
-                           "", (plain(axis.left), plain(axis.right)), None,
-                           f"p=same pads {plain(axis.left)} before and {plain(axis.right)} "
-                           f"after")
+            # SAME's padding before each axis, as the rule computed it; the rest goes after
+            windows = kind.axes(traced, tx)
+            for step, a in zip(_per_axis("padding", [w.left for w in windows], axes),
+                               windows):
+                yield step._replace(note=f"p=same: {show(value_of(a.left))} before, "
+                                         f"{show(value_of(a.right))} after (an odd pixel "
+                                         f"goes after, as TensorFlow does)")
         params = kind.params(traced, tx)
         if _computed(params):
             yield _step("params", None, params)
@@ -124,24 +126,28 @@ def _computed(v) -> bool:
     return isinstance(v, Traced) and v.op != "leaf"
 
 
-def _step(what: str, axis: str | None, t: Traced, note_of=None) -> Step:
+def _step(what: str, axis: str | None, t: Traced, rounding: bool = False,
+          axes_named=()) -> Step:
     value = plain(t.value)
-    unrounded = plain(exact(t))
-    rounded = unrounded if unrounded != value else None
-    note = note_of(t, value, unrounded) if note_of and rounded is not None else None
-    return Step(what, axis, formula(t), substituted(t), value, rounded, note)
+    unrounded = plain(exact(t)) if rounding and is_concrete(t.value) else value
+    if unrounded == value:
+        return Step(what, axis, formula(t), substituted(t), value, None, None)
+    return Step(what, axis, formula(t), substituted(t), value, unrounded,
+                _rounding_note(t, value, _as_tuple(axes_named or axis or "position")))
 
 
-def _per_axis(what: str, values, axes, note_of=None):
-    steps = [_step(what, axis, t, note_of) for t, axis in zip(values, axes) if _computed(t)]
-    if steps and len(steps) == len(axes) and \
-            len({(s.formula, s.substituted) for s in steps}) == 1:
-        yield steps[0]._replace(axis=None)  # every axis reads the same: say it once
-    else:
-        yield from steps
+def _per_axis(what: str, values, axes, rounding: bool = False):
+    """One step per spatial axis, or one for all when every axis reads the same."""
+    computed = [(t, axis) for t, axis in zip(values, axes) if _computed(t)]
+    texts = {(formula(t), substituted(t)) for t, _ in computed}
+    if computed and len(computed) == len(axes) and len(texts) == 1:
+        yield _step(what, None, computed[0][0], rounding, tuple(a[:-1] for a in axes))
+        return
+    for t, axis in computed:
+        yield _step(what, axis[:-1], t, rounding, axis[:-1])
 
 
-def _output_note(t: Traced, value, unrounded) -> str | None:
+def _rounding_note(t: Traced, value, where: tuple) -> str | None:
     """Why a size was rounded: the stride does not tile the padded input."""
     division = _find(t, "floor/")
     if division is None:
@@ -149,9 +155,13 @@ def _output_note(t: Traced, value, unrounded) -> str | None:
     numerator, stride = (plain(value_of(v)) for v in division.args)
     left_over = mod(numerator, stride) if is_concrete(numerator) and is_concrete(stride) \
         else None
-    unused = "" if left_over is None else \
-        f", and the last {left_over} of the padded input {'is' if left_over == 1 else 'are'} " \
-        f"never used"
+    if left_over is None:
+        unused = ""
+    else:
+        parts = [f"the last {left_over} {axis if left_over == 1 else axis + 's'}"
+                 for axis in where]
+        verb = "is" if len(parts) == 1 and left_over == 1 else "are"
+        unused = f", and {' and '.join(parts)} of the padded input {verb} never used"
     return f"stride {stride} does not tile it: PyTorch floors to {value}{unused}"
 
 
