@@ -123,6 +123,9 @@ def benchmark(args):
         "analyze --json": (cnncalc + ["analyze", "--json", RESNET], True),
         "import sympy": ([py, "-c", "import sympy"], False),
         "symbolic --json": (cnncalc + ["analyze", "--json", RESNET, "--input", "3xHxW"], True),
+        "explain table": (cnncalc + ["explain", RESNET], False),
+        "solve 7x7 -> 4x4": (cnncalc + ["solve", "input 1x7x7 | conv 1 k=F s=S p=P",
+                                         "--output", "1x4x4", "--json"], True),
     }, env, args.runs)
     with tempfile.TemporaryDirectory() as tmp:
         long_cmds = {f"long {n:,} layers": (cnncalc + ["analyze", "--json",
@@ -149,7 +152,10 @@ def benchmark(args):
         ("analyze --json time / floor", as_json["x_floor"], 1.25, ""),
         ("analyze --json peak RSS", as_json["peak_mib"], 48, "MiB"),
         ("20,000 layers time", long_, 5, "s"),
-        ("symbolic --json / import sympy", symbolic["x_sympy"], 4, "")]]
+        ("symbolic --json / import sympy", symbolic["x_sympy"], 4, ""),
+        ("explain / analyze table", figures["explain table"]["median_s"] / table["median_s"],
+         2, ""),
+        ("solve 7x7 -> 4x4 time", figures["solve 7x7 -> 4x4"]["median_s"], 2, "s")]]
     return {"python": sys.version.split()[0], "cnncalc": version, "command": cnncalc,
             "runs": args.runs, "long_runs": args.long_runs,
             "figures": figures, "goals": goals}
