@@ -22,13 +22,19 @@ DTYPE_BYTES = {"float32": 4, "float": 4, "fp32": 4, "float16": 2, "half": 2, "fp
 
 
 def analyze_net(net: ir.Net, dtype: str = "float32") -> Report:
+    return run_analysis(net, dtype, _Analysis)[0]
+
+
+def run_analysis(net: ir.Net, dtype: str, pass_type: type) -> tuple[Report, "_Analysis"]:
+    """Walk the net with the analysis pass (or one built on it, like explain's): the report
+    and the pass, which may have gathered more."""
     if dtype not in DTYPE_BYTES:
         raise CnnCalcError(f"unknown dtype '{dtype}' (one of: {', '.join(DTYPE_BYTES)})")
-    analysis = _Analysis(net, DTYPE_BYTES[dtype])
+    analysis = pass_type(net, DTYPE_BYTES[dtype])
     x = net.input.shape
     rf0 = tuple(AxisRF(1, 1, 0) for _ in x[1:])
     y, rf = walk(net.body, analysis, (x, rf0))
-    return analysis.report(y, rf, dtype)
+    return analysis.report(y, rf, dtype), analysis
 
 
 class _Analysis(Visitor):

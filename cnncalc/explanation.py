@@ -11,8 +11,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from . import ir
-from .analysis import DTYPE_BYTES, _Analysis
-from .errors import CnnCalcError
+from .analysis import _Analysis, run_analysis
 from .layers.base import AxisRF, Context, axis_names
 from .numbers import Conditions, is_concrete, mod, plain, show
 from .report import Report
@@ -47,15 +46,8 @@ class Explained(NamedTuple):
 
 
 def explain_net(net: ir.Net, dtype: str = "float32") -> tuple[Report, list[Explained]]:
-    if dtype not in DTYPE_BYTES:
-        raise CnnCalcError(f"unknown dtype '{dtype}' (one of: {', '.join(DTYPE_BYTES)})")
-    from .walk import walk
-
-    pass_ = _Explain(net, DTYPE_BYTES[dtype])
-    x = net.input.shape
-    rf0 = tuple(AxisRF(1, 1, 0) for _ in x[1:])
-    y, rf = walk(net.body, pass_, (x, rf0))
-    return pass_.report(y, rf, dtype), pass_.explained
+    report, pass_ = run_analysis(net, dtype, _Explain)
+    return report, pass_.explained
 
 
 class _Explain(_Analysis):
