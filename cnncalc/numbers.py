@@ -207,6 +207,8 @@ def decide(pred) -> bool | None:
 
 def where(pred, a, b):
     """a where pred holds, else b; undecided, a piecewise value."""
+    if _traced(a, b):  # a choice has no formula to show: the traced value is what it chose
+        return Traced(where(value_of(pred), value_of(a), value_of(b)))
     verdict = decide(pred)
     if verdict is True:
         return a

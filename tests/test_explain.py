@@ -155,3 +155,16 @@ def test_explain_fits_80_columns():
         main, ["explain", "input 3x224x224 | conv 64 k7 s2 p3 | maxpool k3 s2 p1", "--no-color"])
     assert result.exit_code == 0
     assert max(len(line) for line in result.stdout.splitlines()) <= 80
+
+
+@pytest.mark.parametrize("spec", [
+    "input 3xHxH | maxpool k3 s2 p1 ceil | avgpool out=O | conv 4 k5 s3",  # a choice (where)
+    "input 3xHxW | avgpool out=3 | fc 10",
+    "input 3xHxW | conv 8 k=F s=S p=P | upsample U | deconv 4 k=K s2",
+    "input CxHxW | split { } { conv 4 k1 } | shuffle 2 | mul { } { avgpool global }",
+])
+def test_symbolic_choices_explain_without_error(spec):
+    # found by a fuzz of symbolic chains: a value chosen by a rule (where) reached sympy traced
+    report, explained = cnncalc.explain(spec)
+    assert [e.index for e in explained] == [r.index for r in report.rows
+                                            if r.kind not in ("add", "concat", "mul")]
