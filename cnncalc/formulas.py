@@ -54,7 +54,8 @@ def deconv_out(n, k, s=1, p=0, op=0, d=1):
 def conv_params(c_in, c_out, kernel_volume, groups=1, bias=True):
     """(C/g)·OUT·prod(k) weights, plus OUT biases, counted as the course does: per filter
     prod(k)·C/g weights and a bias, times OUT filters."""
-    return (kernel_volume * exact_div(c_in, groups) + (1 if bias else 0)) * c_out
+    weights = kernel_volume * exact_div(c_in, groups)
+    return (weights + 1 if bias else weights) * c_out
 
 
 def conv_macs(c_in, c_out, kernel_volume, out_positions, groups=1):
@@ -64,7 +65,8 @@ def conv_macs(c_in, c_out, kernel_volume, out_positions, groups=1):
 
 def deconv_params(c_in, c_out, kernel_volume, groups=1, bias=True):
     """C·(OUT/g)·prod(k) weights, plus OUT biases."""
-    return c_in * exact_div(c_out, groups) * kernel_volume + (c_out if bias else 0)
+    weights = c_in * exact_div(c_out, groups) * kernel_volume
+    return weights + c_out if bias else weights
 
 
 def deconv_macs(c_in, c_out, kernel_volume, in_positions, groups=1):
@@ -78,7 +80,9 @@ def flops(macs):
 
 
 def linear_params(n_in, n_out, bias=True):
-    return n_in * n_out + (n_out if bias else 0)
+    """IN·OUT weights, plus OUT biases."""
+    weights = n_in * n_out
+    return weights + n_out if bias else weights
 
 
 def rf_size(r_in, j_in, k, d=1):
