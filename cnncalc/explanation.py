@@ -15,7 +15,7 @@ from .analysis import _Analysis, run_analysis
 from .layers.base import AxisRF, Context, axis_names
 from .numbers import Conditions, is_concrete, mod, plain, show
 from .report import Report
-from .trace import Traced, exact, formula, substituted, value_of
+from .trace import Traced, exact, formula, one_step_on, substituted, value_of
 
 # What each option is called in a formula, as the course names it; the names in HIDDEN are
 # left out of a formula when they are 1 (dilation, groups), as the course writes it.
@@ -30,6 +30,7 @@ class Step(NamedTuple):
     axis: str | None     # "rows", "columns" … or None when every axis reads the same
     formula: str
     substituted: str
+    partial: str | None  # one step on: 76·10 (params: per filter, times the filters)
     result: Any
     exact: Any           # the unrounded value where a division rounds (2.33), else None
     note: str | None
@@ -122,9 +123,10 @@ def _step(what: str, axis: str | None, t: Traced, rounding: bool = False,
           axes_named=()) -> Step:
     value = plain(t.value)
     unrounded = plain(exact(t)) if rounding and is_concrete(t.value) else value
+    partial = one_step_on(t) if what == "params" else None
     if unrounded == value:
-        return Step(what, axis, formula(t), substituted(t), value, None, None)
-    return Step(what, axis, formula(t), substituted(t), value, unrounded,
+        return Step(what, axis, formula(t), substituted(t), partial, value, None, None)
+    return Step(what, axis, formula(t), substituted(t), partial, value, unrounded,
                 _rounding_note(t, value, _as_tuple(axes_named or axis or "position")))
 
 

@@ -120,6 +120,17 @@ def substituted(t: Traced) -> str:
     return _text(_tidy(t), names=False)
 
 
+def one_step_on(t: Traced) -> str | None:
+    """The substituted formula one step on: each operand of the outermost operation that is
+    a computation of its own, replaced by its value — (5·5·3 + 1)·10 becomes 76·10, the
+    course's "76 per filter, times 10". None when there is no such step."""
+    t = _tidy(t)
+    if t.op == "leaf" or all(a.op == "leaf" for a in t.args):
+        return None
+    args = tuple(a if a.op == "leaf" else Traced(a.value) for a in t.args)
+    return _text(Traced(t.value, t.op, args), names=False)
+
+
 def _is_one(t: Traced) -> bool:
     return t.op == "leaf" and t.hide_one and t.value == 1
 

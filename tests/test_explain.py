@@ -36,7 +36,8 @@ def test_the_32x32x3_quiz():
     assert out.exact is None and out.axis is None            # both axes read the same
     params = s["params"]
     assert params.formula == "(F·F·C + 1)·K"
-    assert params.substituted == "(5·5·3 + 1)·10"            # 76 per filter, ten filters
+    assert params.substituted == "(5·5·3 + 1)·10"
+    assert params.partial == "76·10"                         # 76 per filter, ten filters
     assert params.result == (5 * 5 * 3 + 1) * 10 == 760
     assert s["MACs"].result == 5 * 5 * 3 * 10 * 32 * 32
 
@@ -67,6 +68,7 @@ def test_alexnet_first_layer():
     assert s["output"].substituted == "(227 − 11)/4 + 1"
     assert s["output"].result == 55                           # 216/4 + 1
     assert s["params"].substituted == "(11·11·3 + 1)·96"
+    assert s["params"].partial == "364·96"                    # 11·11·3 + 1 = 364 per filter
     assert s["params"].result == 34_944                       # 364 · 96
 
 
@@ -136,7 +138,7 @@ def test_cli_table_json_and_layer():
     table = run("explain", "input 32x32x3 layout=hwc | conv 10 k5 s1 p2 | relu")
     assert table.exit_code == 0
     assert "(32 − 5 + 2·2)/1 + 1 = 32" in table.stdout
-    assert "(5·5·3 + 1)·10 = 760" in table.stdout
+    assert "(5·5·3 + 1)·10 = 76·10 = 760" in table.stdout
     data = json.loads(run("explain", "input 1x7x7 | conv 1 k3 s3", "--json").stdout)
     (layer,) = data["layers"]
     out = layer["steps"][0]

@@ -27,6 +27,8 @@ def step_line(report: Report, step) -> str:
     parts = [step.formula]
     if step.substituted and step.substituted != step.formula:
         parts.append(step.substituted)
+    if step.partial:
+        parts.append(step.partial)
     if step.exact is not None:
         parts.append(f"{result_text(report, step.exact)} → {result_text(report, step.result)}")
     else:
@@ -78,7 +80,8 @@ def to_dict(report: Report, explained) -> dict:
             "input_shape": report.display_shape(e.input_shape),
             "output_shape": report.display_shape(e.output_shape),
             "steps": [{"what": s.what, "axis": s.axis, "formula": s.formula,
-                       "substituted": s.substituted, "result": result(s.result),
+                       "substituted": s.substituted, "partial": s.partial,
+                       "result": result(s.result),
                        "exact": None if s.exact is None else result(s.exact), "note": s.note}
                       for s in e.steps]}
             for e in explained],
