@@ -24,6 +24,17 @@ def _fail(error: CnnCalcError) -> None:
     sys.exit(2)
 
 
+def _call(fn, *args, **kwargs):
+    """Run an API function on what the user gave; anything they wrote wrong exits 2 with its
+    located error."""
+    try:
+        return fn(*args, stdin=getattr(sys.stdin, "buffer", sys.stdin), **kwargs)
+    except CnnCalcError as e:
+        _fail(e)
+    except RecursionError:  # a safety net: the parser and builder cap nesting well below it
+        _fail(CnnCalcError("the spec nests too deeply"))
+
+
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?\Z")
 
@@ -80,14 +91,8 @@ def analyze(spec, as_json, fmt, depth, input_shape, dtype, strict, no_color, max
     conditions the input must meet."""
     from .api import analyze as run_analysis
 
-    try:
-        report = run_analysis(spec, input=input_shape, dtype=dtype, strict=strict,
-                              max_layers=max_layers, bindings=bindings,
-                              stdin=getattr(sys.stdin, "buffer", sys.stdin))
-    except CnnCalcError as e:
-        _fail(e)
-    except RecursionError:  # a safety net: the parser and builder cap nesting well below it
-        _fail(CnnCalcError("the spec nests too deeply"))
+    report = _call(run_analysis, spec, input=input_shape, dtype=dtype, strict=strict,
+                   max_layers=max_layers, bindings=bindings)
     fmt = "json" if as_json else fmt
     if fmt == "json":
         from .render.json import render as render_json
@@ -155,14 +160,9 @@ def solve(spec, output, max_params, max_macs, rf, ranges, bindings, input_shape,
     """
     from .solve import solve as run_solve
 
-    try:
-        answer = run_solve(spec, output=output, max_params=max_params, max_macs=max_macs,
-                           rf=rf, ranges=ranges, bindings=bindings, input=input_shape,
-                           max_layers=max_layers, stdin=getattr(sys.stdin, "buffer", sys.stdin))
-    except CnnCalcError as e:
-        _fail(e)
-    except RecursionError:
-        _fail(CnnCalcError("the spec nests too deeply"))
+    answer = _call(run_solve, spec, output=output, max_params=max_params, max_macs=max_macs,
+                   rf=rf, ranges=ranges, bindings=bindings, input=input_shape,
+                   max_layers=max_layers)
     if as_json:
         import json
 
@@ -192,14 +192,8 @@ def explain(spec, layer_path, as_json, input_shape, bindings, no_color, max_laye
     (N − F + 2P)/S + 1 = (32 − 5 + 2·2)/1 + 1 = 32."""
     from .api import explain as run_explain
 
-    try:
-        report, explained = run_explain(spec, input=input_shape, bindings=bindings,
-                                        max_layers=max_layers,
-                                        stdin=getattr(sys.stdin, "buffer", sys.stdin))
-    except CnnCalcError as e:
-        _fail(e)
-    except RecursionError:
-        _fail(CnnCalcError("the spec nests too deeply"))
+    report, explained = _call(run_explain, spec, input=input_shape, bindings=bindings,
+                              max_layers=max_layers)
     if layer_path:
         chosen = [e for e in explained if ".".join(e.path) == layer_path
                   or ".".join(e.path).startswith(layer_path + ".")]
