@@ -218,6 +218,67 @@ def explain(spec, layer_path, as_json, input_shape, bindings, no_color, max_laye
         click.echo(w.render(), err=True)
 
 
+def _matrix(ctx, param, value):
+    """A matrix given inline ("1 2; 3 4") or as the path of a file holding one."""
+    if value is None:
+        return None
+    import os
+
+    if os.path.isfile(value):
+        from .loading import read_file
+
+        try:
+            return read_file(value).text
+        except CnnCalcError as e:
+            _fail(e)
+    return value
+
+
+@main.command()
+@click.argument("operation", type=click.Choice(["conv", "maxpool", "avgpool"]))
+@click.option("--input", "matrix", required=True, metavar="MATRIX", callback=_matrix,
+              help='The input matrix: rows separated by ";" ("1 2 3; 4 5 6") or a file.')
+@click.option("--kernel", metavar="MATRIX", callback=_matrix,
+              help="conv: the kernel, a square matrix.")
+@click.option("--k", "k", type=click.IntRange(min=1), help="Pooling: the window size.")
+@click.option("--stride", type=click.IntRange(min=1),
+              help="Stride (default 1 for conv, the window size for pooling).")
+@click.option("--pad", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Padding on every side.")
+@click.option("--pad-value", default="0", show_default=True, help="What the padding holds.")
+@click.option("--dilation", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Spacing between the kernel's taps.")
+@click.option("--steps", is_flag=True, help="Show every window, its products and its sum.")
+@click.option("--json", "as_json", is_flag=True, help='Print {"output": [[...]]}.')
+@click.option("--no-color", is_flag=True, help="No colours (NO_COLOR is honoured too).")
+def demo(operation, matrix, kernel, k, stride, pad, pad_value, dilation, steps, as_json,
+         no_color):
+    """One convolution or pooling on a small matrix, worked as the course does by hand.
+
+    \b
+      cnncalc demo conv --input "1 2 3 0; 0 1 2 3; 3 0 1 2; 2 3 0 1" --kernel "2 0 1; 0 1 2; 1 0 2"
+      cnncalc demo maxpool --input "1 1 2 4; 5 6 7 8; 3 2 1 0; 1 2 3 4" --k 2 --steps
+    """
+    from .demo import run_demo
+
+    try:
+        result = run_demo(operation, matrix, kernel=kernel, k=k, stride=stride, pad=pad,
+                          pad_value=pad_value, dilation=dilation)
+    except CnnCalcError as e:
+        _fail(e)
+    if as_json:
+        import json
+
+        from .demo import json_number
+
+        click.echo(json.dumps({"output": [[json_number(v) for v in row]
+                                          for row in result.output]}))
+    else:
+        from .render.demo import print_demo
+
+        print_demo(result, steps=steps, no_color=no_color)
+
+
 @main.command()
 @click.argument("name", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the layer kinds as JSON.")
