@@ -61,10 +61,7 @@ class _Analysis(Visitor):
     # --- the walk's questions ---------------------------------------------------------------
 
     def enter(self, path, kind, node):
-        if kind == "block":
-            self.containers[path] = Container(path, kind, _block_source(node), node.span)
-        else:
-            self.containers[path] = Container(path, kind, _source(node.span), node.span)
+        self.containers[path] = Container(path, kind, _source(node.span), node.span)
 
     def layer(self, layer: ir.Layer, path: tuple, value):
         self.conditions.path = path
@@ -106,8 +103,7 @@ class _Analysis(Visitor):
         except CnnCalcError as e:
             raise _located(e, path) from None
         merged = m.kind.receptive_field([f for _, f in outs], shapes, y)
-        name = m.kind.row_kind
-        self.add_row(path + (name,), name, m.span, _source(m.span), shapes[0], y, 0, 0, 0,
+        self.add_row(path, m.kind.row_kind, m.span, _source(m.span), shapes[0], y, 0, 0, 0,
                      merged, None)
         return y, merged
 
@@ -161,10 +157,3 @@ def _located(error: CnnCalcError, path: tuple) -> CnnCalcError:
 
 def _source(span: Span | None) -> str:
     return one_line(span.text) if span is not None else ""
-
-
-def _block_source(m: ir.Merge) -> str:
-    head = m.span.text
-    if head == "residual":
-        return "residual {…}" + (" shortcut {…}" if m.branches[1].items else "")
-    return head + " {…}" * len(m.branches)

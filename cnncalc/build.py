@@ -7,7 +7,6 @@ Limits are enforced here, before any work that they bound: the number of expande
 from __future__ import annotations
 
 import re
-from collections import Counter
 from functools import lru_cache
 from fractions import Fraction
 from typing import Any
@@ -133,64 +132,91 @@ class _Builder:
             raise CnnCalcError(f"this expands to {count:,} layers, more than the limit of "
                                f"{self.max_layers:,} (raise it with --max-layers)", span)
 
-    def seq(self, entries: list[Entry], span: Span | None) -> ir.Seq:
-        bases = [e[1] for e in entries]
-        seen = Counter(bases)
-        running: Counter = Counter()
-        names = []
-        for b in bases:
-            if seen[b] > 1:
-                running[b] += 1
-                # conv1, conv2 ... but relu6_1, relu6_2 where the name ends in a digit
-                names.append(f"{b}_{running[b]}" if b[-1].isdigit() else f"{b}{running[b]}")
-            else:
-                names.append(b)
-        return ir.Seq(tuple(e[0] for e in entries), tuple(names), span)
+    def seq(self, entries: list[Entry], span: Span | None, name: str | None = None,
+            positional: bool = False) -> ir.Seq:
+        """The entries as a sequence; each keeps its label (None: named by the walk)."""
+        return ir.Seq(tuple(e[0] for e in entries), tuple(e[1] for e in entries), span, name,
+                      positional)
 
     def stmt(self, s, env) -> list[Entry]:
         if isinstance(s, t.Apply):
             return [self.apply(s, env)]
         if isinstance(s, t.Group):
-            self.enter(s.span)
-            entries = self.stmts(s.body, env)
-            self.depth -= 1
-            return entries
+            if s.positional:
+                raise CnnCalcError("a numbered group [ … ] needs a label, e.g. layer1: [ … ]",
+                                   s.span)
+            return self.group(s, env)
         if isinstance(s, t.Repeat):
-            n = self.count(s.count, env, "a repeat count", role="repeat")
-            once = self.stmt(s.body, env)
-            per = sum(e[2] for e in once)
-            if self.repeat_once and not is_concrete(n):
-                return once
-            if is_concrete(n):
-                self.check_count(per * n, s.span)
-                return once * n
-            raise CnnCalcError(f"a repeat count must be a number, not '{s.count.span.text}'",
-                               s.count.span)
+            once, n = self.repeat(s, env)
+            return once * n
         if isinstance(s, t.Labeled):
-            entries = self.stmt(s.body, env)
-            if len(entries) == 1 and not isinstance(s.body, (t.Group, t.Repeat)):
-                node, _, count = entries[0]
-                return [(node, s.label, count)]
-            return [(self.seq(entries, s.body.span), s.label, sum(e[2] for e in entries))]
+            return [self.labeled(s, env)]
         if isinstance(s, t.Block):
             return [self.block(s, env)]
         raise AssertionError(f"unknown statement {s!r}")
 
+    def group(self, g: t.Group, env) -> list[Entry]:
+        self.enter(g.span)
+        entries = self.stmts(g.body, env)
+        self.depth -= 1
+        return entries
+
+    def repeat(self, s: t.Repeat, env) -> tuple[list[Entry], int]:
+        """What one copy expands to, and how many copies."""
+        n = self.count(s.count, env, "a repeat count", role="repeat")
+        once = self.stmt(s.body, env)
+        per = sum(e[2] for e in once)
+        if self.repeat_once and not is_concrete(n):
+            return once, 1
+        if not is_concrete(n):
+            raise CnnCalcError(f"a repeat count must be a number, not '{s.count.span.text}'",
+                               s.count.span)
+        self.check_count(per * n, s.span)
+        return once, n
+
+    def labeled(self, s: t.Labeled, env) -> Entry:
+        """A label names one layer or call; a group, block or repeat becomes a container
+        under it. The copies of a labelled repeat and the items of `[ … ]` are numbered from
+        0, as nn.Sequential numbers its children (`blk: { … } * 2` is blk.0, blk.1)."""
+        body = s.body
+        if isinstance(body, t.Repeat):
+            once, n = self.repeat(body, env)
+            copy = once[0] if len(once) == 1 and once[0][1] is None else \
+                (self.seq(once, body.body.span), None, sum(e[2] for e in once))
+            return (self.seq([copy] * n, s.span, positional=True), s.label, copy[2] * n)
+        if isinstance(body, t.Group):
+            entries = self.group(body, env)
+            return (self.seq(entries, body.span, positional=body.positional), s.label,
+                    sum(e[2] for e in entries))
+        entries = self.stmt(body, env)
+        if len(entries) == 1 and isinstance(body, t.Apply):  # a layer or a call
+            node, _, count = entries[0]
+            return (node, s.label, count)
+        return (self.seq(entries, body.span), s.label, sum(e[2] for e in entries))
+
     def block(self, b: t.Block, env) -> Entry:
         self.enter(b.span)
-        branches = [self.stmts(g.body, env) for g in b.branches]
+        groups = list(b.branches)
         if b.kind == "residual":
-            branches.append(self.stmts(b.shortcut.body, env) if b.shortcut else [])
-            op, names = "add", (None, "shortcut")
+            op = "add"
+            groups.append(b.shortcut)
         else:
             op = b.kind
-            names = tuple(f"branch{i + 1}" for i in range(len(branches)))
+        branches, count = [], 1  # the merge's own row, and every row of its branches
+        for g in groups:
+            if g is None:  # residual without a shortcut: the identity
+                branches.append(ir.Seq((), (), None))
+                continue
+            if g.positional and g.label is None:
+                raise CnnCalcError("a numbered branch [ … ] needs a label, e.g. "
+                                   "downsample: [ … ]", g.span)
+            entries = self.stmts(g.body, env)
+            count += sum(e[2] for e in entries)
+            branches.append(self.seq(entries, g.span, positional=g.positional))
         self.depth -= 1
-        count = sum(e[2] for br in branches for e in br) + 1
         self.check_count(count, b.span)
-        groups = list(b.branches) + ([b.shortcut] if b.kind == "residual" else [])
-        seqs = tuple(self.seq(br, g.span if g else None) for br, g in zip(branches, groups))
-        return (ir.Merge(MERGES[op], seqs, names, b.kind_span), b.kind, count)
+        labels = tuple(g.label if g is not None else None for g in groups)
+        return (ir.Merge(MERGES[op], tuple(branches), labels, b.kind_span), None, count)
 
     def apply(self, a: t.Apply, env) -> Entry:
         if a.name in self.defs:
@@ -200,7 +226,7 @@ class _Builder:
             known = list(REGISTRY) + list(self.defs) + list(BLOCK_KINDS)
             raise CnnCalcError(f"unknown layer '{a.name}'{did_you_mean(a.name, known)}",
                                a.name_span)
-        return (self.layer(a, kind, env), kind.name, 1)
+        return (self.layer(a, kind, env), None, 1)
 
     # --- def calls ------------------------------------------------------------------------
 
@@ -235,7 +261,7 @@ class _Builder:
             entries = self.stmts(d.body, bound)
             self.depth -= 1
             self.expanded[key] = entries
-        return (self.seq(entries, a.span), d.name, sum(e[2] for e in entries))
+        return (self.seq(entries, a.span, name=d.name), None, sum(e[2] for e in entries))
 
     # --- layers ---------------------------------------------------------------------------
 

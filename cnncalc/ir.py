@@ -31,11 +31,15 @@ class Layer(NamedTuple):
 
 
 class Seq(NamedTuple):
-    """Nodes applied one after another; `names[i]` is the row name of `items[i]`."""
+    """Nodes applied one after another. `names[i]` is the label written for `items[i]`, or
+    None: the walk then names it by its kind and index among its unlabelled siblings
+    (`conv1`), or by its position in a `positional` sequence (`0`, as nn.Sequential)."""
 
     items: tuple["Node", ...]
-    names: tuple[str, ...]
+    names: tuple[str | None, ...]
     span: Span | None             # the call / label / group this sequence came from
+    name: str | None = None       # the def's name, for a call (named basic1, basic2 …)
+    positional: bool = False
 
 
 class Merge(NamedTuple):
@@ -44,7 +48,8 @@ class Merge(NamedTuple):
 
     kind: "MergeKind"
     branches: tuple[Seq, ...]      # an empty Seq is the identity
-    branch_names: tuple[str | None, ...]  # None: the branch's rows sit directly in the block
+    branch_names: tuple[str | None, ...]  # a branch's label; None: its rows are named where
+                                          # the block stands, as siblings of the block's row
     span: Span                     # the block keyword
 
 

@@ -145,7 +145,7 @@ def test_csv():
 
 
 RES = ("input 16x8x8 | stem: conv 16 k3 p1 | "
-       "residual { conv 16 k3 p1 | bn | relu | conv 16 k3 p1 | bn } | relu")
+       "block: residual { conv 16 k3 p1 | bn | relu | conv 16 k3 p1 | bn } | relu")
 
 
 def test_depth_folds_nested_rows():
@@ -155,7 +155,7 @@ def test_depth_folds_nested_rows():
     assert "conv1" not in folded and "bn2" not in folded
     # the folded block shows rows 2-7 and their sums:
     # 2·(16·16·9 + 16) + 2·32 = 2·2320 + 64 = 4704 params; 2·2304·64 = 294,912 MACs
-    line = next(l for l in folded.splitlines() if "residual" in l)
+    line = next(l for l in folded.splitlines() if "block" in l)
     assert "2-7" in line and "4,704" in line and "294,912" in line
     table = run("analyze", RES, "--depth", "1", "--no-color").stdout
     assert "bn2" not in table and "2-7" in table

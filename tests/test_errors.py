@@ -966,4 +966,4 @@ def test_an_error_inside_a_def_names_the_use_that_failed():
             "input 3x16x16\n"
             "blk(8, 1) | blk(8, 2) | blk(8, 9) | blk(8, 1)")
     message = expect_error(spec, "k3", "kernel 3 is larger than the padded input 1")
-    assert message.endswith("(at blk4.conv)")
+    assert message.endswith("(at blk4.conv1)")

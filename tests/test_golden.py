@@ -35,9 +35,10 @@ RESIDUAL (a downsampling basic block in a def), input 16x8x8:
   4 conv2 32 k3 p1 nobias     params 32·32·9 = 9,216; MACs 9,216·16 = 147,456;
                     rf 3 + 2·2 = 7, jump 2, start 0 + (1 - 1)·2 = 0
   5 bn2             64 / 64
-  6 shortcut.conv 32 k1 s2    input 16x8x8 (the block's input), (8 - 1)//2 + 1 = 4 (a 4.50
-                    warning at 2:89); params 16·32 = 512; MACs 512·16 = 8,192; rf 1, jump 2
-  7 shortcut.bn     64 / 64          (shortcut group: 576 params, 8,192 MACs)
+  6 downsample.0 conv 32 k1 s2  input 16x8x8 (the block's input), (8 - 1)//2 + 1 = 4 (a
+                    4.50 warning at 2:101); params 16·32 = 512; MACs 512·16 = 8,192; rf 1,
+                    jump 2
+  7 downsample.1 bn 64 / 64       (the downsample group: 576 params, 8,192 MACs)
   8 add             rf max(7, 1) = 7, jump 2
   9 relu            line 3
   totals: params 4,608 + 9,216 + 512 + 3·64 = 14,528; buffers 3·64 = 192; MACs 73,728 +
@@ -74,7 +75,7 @@ SPECS = {
     "residual_block": (
         "def block(c) {\n"
         "  residual { conv c k3 s2 p1 nobias | bn | relu | conv c k3 p1 nobias | bn }"
-        " shortcut { conv c k1 s2 nobias | bn }\n"
+        " shortcut downsample: [ conv c k1 s2 nobias | bn ]\n"
         "  relu\n"
         "}\n"
         "input 16x8x8\n"
@@ -146,10 +147,12 @@ def test_cifar_golden_numbers():
 def test_residual_golden_numbers():
     data = json.loads((GOLDEN / "residual_block.json").read_text(encoding="utf-8"))
     rows = data["layers"]
+    # dsl.md §6: the call is block1; the merge adds no segment; the labelled, numbered
+    # shortcut is downsample.0, downsample.1 (torchvision's names); relu1 and relu2 are the
+    # block's two unlabelled relus
     assert [r["path"] for r in rows] == [
-        "block.residual.conv1", "block.residual.bn1", "block.residual.relu",
-        "block.residual.conv2", "block.residual.bn2", "block.residual.shortcut.conv",
-        "block.residual.shortcut.bn", "block.residual.add", "block.relu"]
+        "block1.conv1", "block1.bn1", "block1.relu1", "block1.conv2", "block1.bn2",
+        "block1.downsample.0", "block1.downsample.1", "block1.add1", "block1.relu2"]
     assert all(r["output_shape"] == [32, 4, 4] for r in rows)
     assert rows[5]["input_shape"] == [16, 8, 8]
     assert [r["params"] for r in rows] == [4608, 64, 0, 9216, 64, 512, 64, 0, 0]

@@ -591,7 +591,10 @@ def test_residual_with_shortcut():
     r = analyze("input 64x8x8 | residual { conv 128 k3 s2 p1 } shortcut { conv 128 k1 s2 }")
     assert [row.kind for row in r.rows] == ["conv", "conv", "add"]
     assert r.totals.output_shape == (128, 4, 4)   # floor((8 + 2 - 3)/2) + 1 = 4; (8-1)//2 + 1
-    assert r.rows[1].path[-2] == "shortcut"
+    assert [row.path for row in r.rows] == [("conv1",), ("conv2",), ("add1",)]
+    labelled = analyze("input 64x8x8 | residual { conv 128 k3 s2 p1 } "
+                       "shortcut downsample: [ conv 128 k1 s2 ]")
+    assert [row.path for row in labelled.rows] == [("conv1",), ("downsample", "0"), ("add1",)]
     # 64·128·9 + 128 = 73,856; 64·128 + 128 = 8,320
     assert r.totals.params == 82176
     assert r.totals.macs == 1310720          # (73,728 + 8,192) · 16
@@ -669,7 +672,7 @@ def test_labels_and_nested_paths():
                 "block(16) * 2")
     paths = [".".join(row.path) for row in r.rows]
     assert paths[0] == "stem"
-    assert paths[1:] == ["block1.conv", "block1.relu", "block2.conv", "block2.relu"]
+    assert paths[1:] == ["block1.conv1", "block1.relu1", "block2.conv1", "block2.relu1"]
     assert r.rows[3].params == 16 * 16 * 9 + 16   # block(16) on 16 channels: 2320
 
 

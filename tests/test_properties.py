@@ -155,8 +155,8 @@ def test_one_liner_file_and_def_agree_with_the_oracle(chain):
     assert summary(b) == summary(a), as_lines
     assert summary(b_text) == summary(a)
     assert summary(c) == summary(a), in_def
-    # inside the def every row is nested under the call's name
-    assert all(r.path[0] == "chain" for r in c.rows)
+    # inside the def every row is nested under the call's name and index (dsl.md §6)
+    assert all(r.path[0] == "chain1" for r in c.rows)
     assert [r.line for r in b.rows] == list(range(3, 3 + len(chain.texts)))
 
 

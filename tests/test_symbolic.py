@@ -216,7 +216,7 @@ def test_merge_pool_branch_needs_even_size():
     spec = "input 4xHxW | add { conv 4 k3 s2 p1 } { avgpool k2 | conv 4 k1 }"
     r = cnncalc.analyze(spec)
     s = syms(r)
-    merge = [c for c in r.summary.conditions if c.path == ("add",)]
+    merge = [c for c in r.summary.conditions if c.path == ("add1",)]
     by_sym = {next(iter(sympy.sympify(c.expr, locals=s).free_symbols)).name: c for c in merge}
     assert set(by_sym) == {"H", "W"} and len(merge) == 2, r.summary.conditions
     for n in range(1, 60):

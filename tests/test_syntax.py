@@ -486,7 +486,8 @@ def test_nested_calls():
     convs = layers(B(text))
     assert [c.opts["out"] for c in convs] == [16, 2]     # 8·2, 8/4
     r = cnncalc.analyze(text)
-    assert [".".join(row.path) for row in r.rows] == ["b.a1.conv", "b.a2.conv"]
+    # an unlabelled call is its def's name and index; a layer its kind and index (dsl.md §6)
+    assert [".".join(row.path) for row in r.rows] == ["b1.a1.conv1", "b1.a2.conv1"]
     # 1·16 + 16 = 32 and 16·2 + 2 = 34
     assert r.totals.params == 32 + 34
 
@@ -514,8 +515,10 @@ down(128) | basic(128)
     # (224 + 6 - 7)//2 + 1 = 112; (112 + 2 - 3)//2 + 1 = 56; down: (56 + 2 - 3)//2 + 1 = 28
     assert out_shape(text) == [128, 28, 28]
     paths = [".".join(r.path) for r in cnncalc.analyze(text).rows]
-    assert "down.residual.conv1" in paths
-    assert "down.residual.shortcut.conv" in paths
+    # merge blocks add no segment: the shortcut's conv is the third conv of the call
+    assert "down1.conv1" in paths and "down1.conv2" in paths
+    assert "down1.conv3" in paths and "down1.bn3" in paths
+    assert "down1.add1" in paths and "basic3.relu2" in paths
 
 
 # --- labels ---------------------------------------------------------------------------------

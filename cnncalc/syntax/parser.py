@@ -5,8 +5,11 @@ Grammar (informally; `|` and new lines separate statements):
     spec      := (def | input | statement)*
     def       := 'def' NAME ['(' [param (',' param)*] ')'] '{' statement* '}'
     input     := 'input' shape (NAME '=' value)*
-    statement := [NAME ':'] primary ('*' value)*
-    primary   := '{' statement* '}' | BLOCK group+ ['shortcut' group] | NAME ['(' args ')' | arg*]
+    statement := [LABEL ':'] primary ('*' value)*
+    primary   := group | BLOCK branch+ ['shortcut' branch] | NAME ['(' args ')' | arg*]
+    group     := '{' statement* '}' | '[' statement* ']'     ([ ] numbers its items 0, 1, …)
+    branch    := [LABEL ':'] group
+    LABEL     := NAME | a whole number
     value     := expression written without spaces, or anything inside ( )
 
 Nesting (braces and parentheses) is capped at MAX_NESTING so that no input can exhaust
@@ -29,6 +32,7 @@ MULTI_BRANCH = ("add", "concat", "mul", "split")
 _INT = re.compile(r"[0-9]+\Z")
 _DECIMAL = re.compile(r"(?:[0-9]+\.[0-9]*|\.[0-9]+)\Z")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_LABEL = re.compile(r"(?:[A-Za-z_][A-Za-z0-9_]*|[0-9]+)\Z")  # layer2, or 0 as nn.Sequential
 _AXIS_SEP = re.compile(r"[x×]")
 
 
@@ -118,6 +122,13 @@ class _Parser:
             pass
         else:
             raise self.error(f"expected '|' or a new line before {self.describe(tok)}", tok)
+
+    def label_token(self) -> Token:
+        tok = self.peek()
+        if tok.kind != WORD or not _LABEL.match(tok.text):
+            raise self.error(f"a label is a name or a whole number (layer1, 0), not "
+                             f"{self.describe(tok)}", tok)
+        return self.advance()
 
     def name_token(self, what: str) -> Token:
         tok = self.peek()
@@ -227,7 +238,7 @@ class _Parser:
         depth = self.depth
         tok = self.peek()
         if tok.kind == WORD and self.is_op(self.peek(1), ":"):
-            label = self.name_token("a label")
+            label = self.label_token()
             self.advance()
             self.enter(label)
             inner = self.statement()
@@ -244,7 +255,7 @@ class _Parser:
 
     def primary(self) -> t.Stmt:
         tok = self.peek()
-        if self.is_op(tok, "{"):
+        if self.is_op(tok, "{") or self.is_op(tok, "["):
             return self.group()
         if tok.kind == WORD and tok.text in BLOCK_KINDS:
             return self.block()
@@ -257,27 +268,43 @@ class _Parser:
             return self.apply()
         raise self.error(f"expected a layer, found {self.describe(tok)}", tok)
 
-    def group(self) -> t.Group:
+    def group(self, label: str | None = None) -> t.Group:
         open_ = self.advance()
+        closing = "]" if open_.text == "[" else "}"
         self.enter(open_)
         body: list[t.Stmt] = []
         self.skip_separators()
-        while not self.is_op(self.peek(), "}"):
+        while not self.is_op(self.peek(), closing):
             if self.peek().kind == EOF:
-                raise self.error("this '{' is never closed", open_)
+                raise self.error(f"this '{open_.text}' is never closed", open_)
             body.append(self.statement())
             if self.peek().kind == EOF:
-                raise self.error("this '{' is never closed", open_)
-            self.end_statement("}")
+                raise self.error(f"this '{open_.text}' is never closed", open_)
+            self.end_statement(closing)
         close = self.advance()
         self.depth -= 1
-        return t.Group(tuple(body), self.span(open_, close))
+        return t.Group(tuple(body), self.span(open_, close), label, closing == "]")
+
+    def branch(self) -> t.Group:
+        """A block's branch: `{ … }` or `[ … ]`, with an optional label (`downsample: [ … ]`)."""
+        label = None
+        if self.peek().kind == WORD:
+            label = self.label_token().text
+            self.expect_op(":", "after the branch's label")
+        if not (self.is_op(self.peek(), "{") or self.is_op(self.peek(), "[")):
+            raise self.error(f"expected '{{' or '[' for a branch, found "
+                             f"{self.describe(self.peek())}", self.peek())
+        return self.group(label)
 
     def next_is_brace(self, allow_newlines: bool) -> bool:
+        """A branch comes next: `{`, `[`, or a label and ':' before one."""
         j = self.i
         while allow_newlines and self.toks[j].kind == NEWLINE:
             j += 1
-        return self.is_op(self.toks[j], "{")
+        tok = self.toks[j]
+        if tok.kind == WORD and self.is_op(self.toks[j + 1], ":"):
+            tok = self.toks[j + 2]
+        return self.is_op(tok, "{") or self.is_op(tok, "[")
 
     def block(self) -> t.Block:
         kw = self.advance()
@@ -285,7 +312,7 @@ class _Parser:
         multi = kw.text in MULTI_BRANCH
         while self.next_is_brace(allow_newlines=multi and bool(branches)):
             self.skip_newlines()
-            branches.append(self.group())
+            branches.append(self.branch())
             if not multi:
                 break
         if not branches:
@@ -303,9 +330,9 @@ class _Parser:
             if kw.text != "residual":
                 raise self.error("'shortcut' belongs to 'residual' blocks only", sc)
             self.i = j + 1
-            if not self.is_op(self.peek(), "{"):
+            if not self.next_is_brace(allow_newlines=False):
                 raise self.error("expected '{' after 'shortcut'", self.peek())
-            shortcut = self.group()
+            shortcut = self.branch()
         return t.Block(kw.text, tuple(branches), shortcut, self.span(kw, self.prev()),
                        self.span(kw))
 
@@ -332,7 +359,8 @@ class _Parser:
                            self.span(name), True)
         while True:
             tok = self.peek()
-            if tok.kind in (NEWLINE, EOF) or self.is_op(tok, "|") or self.is_op(tok, "}"):
+            if tok.kind in (NEWLINE, EOF) or self.is_op(tok, "|") or self.is_op(tok, "}") \
+                    or self.is_op(tok, "]"):
                 break
             if self.is_op(tok, "*") and (tok.space_before or not args):
                 break  # a repeat

@@ -79,8 +79,13 @@ class Apply(NamedTuple):
 
 
 class Group(NamedTuple):
+    """`{ … }`, or `[ … ]` whose items are named by position (0, 1, …) as `nn.Sequential`
+    numbers its children; a branch of a block may carry a label (`downsample: [ … ]`)."""
+
     body: tuple["Stmt", ...]
     span: Span
+    label: str | None = None
+    positional: bool = False
 
 
 class Block(NamedTuple):
