@@ -47,6 +47,42 @@ def explain(spec, *, input: str | None = None, dtype: str = "float32",
     return explain_net(_net(spec, input, max_layers, stdin, bindings), dtype)
 
 
+def run(spec, x=None, *, seed: int = 0, weights=None, dtype: str = "float32",
+        input: str | None = None, bindings: dict | None = None,
+        max_layers: int = _build.DEFAULT_MAX_LAYERS, stdin=None):
+    """Run the net forward in NumPy (inference): the output array, (N, *output shape).
+
+    `x` is an array (N, *input shape), random (seeded) if None; `weights` a dict or the path
+    of an .npz, keyed `<row path>.<tensor>` in PyTorch's layouts (a `state_dict` saved with
+    numpy.savez loads into a spec whose paths spell its module names), else seeded random.
+
+    >>> run("input 1x4x4 | maxpool k2", [[[[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0],
+    ...                                     [1, 2, 3, 4]]]]).tolist()
+    [[[[6.0, 8.0], [3.0, 4.0]]]]
+    """
+    from .execute import run_net
+
+    net = _net(spec, input, max_layers, stdin, bindings)
+    analyze_net(net)  # every check of the analysis first: an invalid spec never runs
+    if weights is not None and not isinstance(weights, dict):
+        weights = load_arrays(weights, "--weights")
+    return run_net(net, x, seed=seed, weights=weights, dtype=dtype)
+
+
+def load_arrays(path, option: str):
+    """An .npz (a dict of arrays) or .npy file, or a located error."""
+    import numpy as np
+
+    try:
+        loaded = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as e:
+        raise CnnCalcError(f"cannot read it as NumPy data ({e})", where=f"{option} {path}")
+    if isinstance(loaded, np.ndarray):
+        return loaded
+    with loaded:
+        return {k: loaded[k] for k in loaded.files}
+
+
 def _net(spec, input, max_layers, stdin, bindings):
     source = spec if isinstance(spec, Source) else load(spec, stdin=stdin)
     tree = parse(source)
@@ -66,4 +102,4 @@ def _values(bindings: dict) -> dict:
     return out
 
 
-__all__ = ["analyze", "explain", "CnnCalcError", "Report"]
+__all__ = ["analyze", "explain", "run", "CnnCalcError", "Report"]

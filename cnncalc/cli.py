@@ -218,6 +218,50 @@ def explain(spec, layer_path, as_json, input_shape, bindings, no_color, max_laye
         click.echo(w.render(), err=True)
 
 
+@main.command("run")
+@click.argument("spec")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the random input and weights.")
+@click.option("--input-npy", "input_npy", metavar="X.npy",
+              help="The input array, (N, *input shape), instead of a random one.")
+@click.option("--weights", metavar="W.npz",
+              help="Weights keyed <row path>.<tensor> in PyTorch's layouts (a state_dict "
+                   "saved with numpy.savez).")
+@click.option("--save-output", "save_output", metavar="Y.npy", help="Save the output array.")
+@click.option("--dtype", type=click.Choice(["float32", "float64"]), default="float32",
+              show_default=True, help="What the net computes in.")
+@click.option("--input", "input_shape", metavar="SHAPE", help="Replace the spec's input shape.")
+@click.option("-D", "bindings", metavar="NAME=VALUE", multiple=True, callback=_bindings,
+              help="Give a name of the spec a value (repeatable).")
+@click.option("--max-layers", type=click.IntRange(min=1), default=DEFAULT_MAX_LAYERS,
+              show_default=True, help="Refuse specs that expand to more layers.")
+def run_command(spec, seed, input_npy, weights, save_output, dtype, input_shape, bindings,
+                max_layers):
+    """Run SPEC forward in NumPy (inference) on a random or given input, with random or
+    given weights, and print what came out."""
+    import time
+
+    from .api import load_arrays, run as run_net
+
+    x = _call(lambda stdin=None: load_arrays(input_npy, "--input-npy")) if input_npy else None
+    start = time.perf_counter()
+    y = _call(run_net, spec, x, seed=seed, weights=weights, dtype=dtype, input=input_shape,
+              bindings=bindings, max_layers=max_layers)
+    seconds = time.perf_counter() - start
+    if save_output:
+        import numpy as np
+
+        try:
+            np.save(save_output, y)
+        except OSError as e:
+            _fail(CnnCalcError(f"cannot write it ({e.strerror or e})",
+                               where=f"--save-output {save_output}"))
+    shape = "x".join(map(str, y.shape[1:]))
+    click.echo(f"output  {shape} (batch {y.shape[0]}, {y.dtype})")
+    click.echo(f"min {y.min():.6g}  max {y.max():.6g}  mean {y.mean():.6g}")
+    click.echo(f"time    {seconds * 1000:.1f} ms (weights included)")
+
+
 def _matrix(ctx, param, value):
     """A matrix given inline ("1 2; 3 4") or as the path of a file holding one."""
     if value is None:

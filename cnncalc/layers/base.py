@@ -122,6 +122,18 @@ class LayerKind:
         """A remark for the table row (fc: 'flattens 16x5x5 → 400')."""
         return None
 
+    # --- the executor (run, verify): tensors in PyTorch's names and layouts, and forward --
+    # `params()` above is an independent formula: verify compares it with the elements
+    # these tensors really allocate, so neither may be derived from the other.
+
+    def tensors(self, layer: Layer, x: Shape) -> dict[str, tuple]:
+        """The learned and kept arrays, by PyTorch's names: {"weight": (OUT, C, 3, 3)}."""
+        return {}
+
+    def forward(self, layer: Layer, x, arrays: dict):
+        """x: an array (N, *input shape); arrays: this layer's tensors. Inference."""
+        return x
+
     # --- syntax, for `cnncalc layers` and error messages ----------------------------------
 
     def all_options(self) -> tuple[Option, ...]:

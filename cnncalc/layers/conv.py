@@ -48,6 +48,22 @@ class Conv(Window):
         c_out, groups = self.channels(layer, x)
         return f.conv_macs(x[0], c_out, self.kernel_volume(layer, x), product(y[1:]), groups)
 
+    def tensors(self, layer, x):
+        c_out, groups = self.channels(layer, x)
+        kernel = tuple(per_axis(layer, "k", len(x) - 1))
+        found = {"weight": (c_out, x[0] // groups) + kernel}
+        if layer.opts["bias"]:
+            found["bias"] = (c_out,)
+        return found
+
+    def forward(self, layer, x, arrays):
+        from .. import ops
+
+        axes = self.axes(layer, x.shape[1:])
+        return ops.conv(x, arrays["weight"], arrays.get("bias"), [a.s for a in axes],
+                        [(a.left, a.right) for a in axes], [a.d for a in axes],
+                        self.channels(layer, x.shape[1:])[1])
+
 
 @register
 class DepthwiseConv(Conv):
@@ -101,6 +117,21 @@ class Deconv(Window):
     def macs(self, layer, x, y):
         return f.deconv_macs(x[0], layer.opts["out"], self.kernel_volume(layer, x),
                              product(x[1:]), layer.opts["g"])
+
+    def tensors(self, layer, x):
+        kernel = tuple(per_axis(layer, "k", len(x) - 1))
+        found = {"weight": (x[0], layer.opts["out"] // layer.opts["g"]) + kernel}
+        if layer.opts["bias"]:
+            found["bias"] = (layer.opts["out"],)
+        return found
+
+    def forward(self, layer, x, arrays):
+        from .. import ops
+
+        ndim = x.ndim - 2
+        s, p, op, d = (per_axis(layer, o, ndim) for o in ("s", "p", "op", "d"))
+        return ops.deconv(x, arrays["weight"], arrays.get("bias"), s, p, op, d,
+                          layer.opts["g"])
 
     def receptive_field(self, layer, x, rf, ctx):
         # Each output position gathers from at most floor(d(k-1)/s) + 1 inputs; the grid

@@ -33,6 +33,16 @@ class Linear(LayerKind):
             return f"flattens {ctx.show(x)} → {product(x)}"
         return None
 
+    def tensors(self, layer, x):
+        found = {"weight": (layer.opts["out"], product(x))}
+        if layer.opts["bias"]:
+            found["bias"] = (layer.opts["out"],)
+        return found
+
+    def forward(self, layer, x, arrays):
+        y = x.reshape(x.shape[0], -1) @ arrays["weight"].T
+        return y + arrays["bias"] if "bias" in arrays else y
+
 
 @register
 class Flatten(LayerKind):
@@ -41,6 +51,9 @@ class Flatten(LayerKind):
 
     def output_shape(self, layer, x, ctx):
         return (product(x),)
+
+    def forward(self, layer, x, arrays):
+        return x.reshape(x.shape[0], -1)
 
     def receptive_field(self, layer, x, rf, ctx):
         return whole_input(ctx) if len(x) > 1 else rf
@@ -62,6 +75,18 @@ class Embedding(LayerKind):
 
     def params(self, layer, x):
         return layer.opts["vocab"] * layer.opts["dim"]
+
+    def tensors(self, layer, x):
+        return {"weight": (layer.opts["vocab"], layer.opts["dim"])}
+
+    def forward(self, layer, x, arrays):
+        from ..errors import CnnCalcError
+
+        ids = x.astype("int64")
+        if (ids != x).any() or ids.min() < 0 or ids.max() >= layer.opts["vocab"]:
+            raise CnnCalcError(f"embed: token ids must be whole numbers in 0..."
+                               f"{layer.opts['vocab'] - 1}", layer.span)
+        return arrays["weight"][ids].swapaxes(1, 2)  # (N, L, DIM) -> channels first
 
     def receptive_field(self, layer, x, rf, ctx):
         # A new axis starts here: each position sees its own token.

@@ -13,12 +13,23 @@ class BatchNorm(LayerKind):
     name = "bn"
     aliases = ("batchnorm", "batchnorm1d", "batchnorm2d", "batchnorm3d")
     summary = "batch normalisation: scale and shift per channel (running mean, var as buffers)"
+    fills = {"weight": 1.0, "bias": 0.0, "running_mean": 0.0, "running_var": 1.0}  # PyTorch's
 
     def params(self, layer, x):
         return 2 * x[0]
 
     def buffers(self, layer, x):
         return 2 * x[0]
+
+    def tensors(self, layer, x):
+        return {"weight": (x[0],), "bias": (x[0],), "running_mean": (x[0],),
+                "running_var": (x[0],)}
+
+    def forward(self, layer, x, arrays):
+        shape = (1, -1) + (1,) * (x.ndim - 2)
+        scale = arrays["weight"] / (arrays["running_var"] + 1e-5) ** 0.5  # PyTorch's eps
+        return (x - arrays["running_mean"].reshape(shape)) * scale.reshape(shape) + \
+            arrays["bias"].reshape(shape)
 
 
 ACTIVATIONS = {
@@ -31,7 +42,13 @@ ACTIVATIONS = {
 
 
 def _activation(name: str, what: str) -> type[LayerKind]:
-    return type(name.capitalize(), (LayerKind,), {"name": name, "summary": f"activation: {what}"})
+    def forward(self, layer, x, arrays):
+        from .. import ops
+
+        return ops.activation(self.name, x)
+
+    return type(name.capitalize(), (LayerKind,), {"name": name, "summary": f"activation: {what}",
+                                                  "forward": forward})
 
 
 for _name, _what in ACTIVATIONS.items():
@@ -44,15 +61,28 @@ class LeakyReLU(LayerKind):
     summary = "activation: x if x > 0 else slope·x"
     positional = (Option("slope", RATE, Fraction(1, 100), "negative slope"),)
 
+    def forward(self, layer, x, arrays):
+        from .. import ops
+
+        return ops.activation("leakyrelu", x, float(layer.opts["slope"]))
+
 
 @register
 class PReLU(LayerKind):
     name = "prelu"
     summary = "activation with a learned slope (one, or one per channel)"
     options = (Option("per_channel", FLAG, False, "one slope per channel"),)
+    fills = {"weight": 0.25}  # PyTorch's initial slope
 
     def params(self, layer, x):
         return x[0] if layer.opts["per_channel"] else 1
+
+    def tensors(self, layer, x):
+        return {"weight": (x[0] if layer.opts["per_channel"] else 1,)}
+
+    def forward(self, layer, x, arrays):
+        a = arrays["weight"].reshape((1, -1) + (1,) * (x.ndim - 2))
+        return x.clip(min=0) + a * x.clip(max=0)
 
 
 @register
@@ -74,3 +104,13 @@ class LocalResponseNorm(LayerKind):
     name = "lrn"
     summary = "local response normalisation across SIZE neighbouring channels (AlexNet)"
     positional = (Option("size", COUNT, 5, "channels in the window"),)
+
+    def forward(self, layer, x, arrays):
+        """PyTorch's defaults: x / (1 + 1e-4 · mean of x² over `size` channels)^0.75, the
+        window from size//2 before to (size - 1)//2 after, zeros beyond the edges."""
+        import numpy as np
+
+        size = layer.opts["size"]
+        sq = np.pad(x * x, [(0, 0), (size // 2, (size - 1) // 2)] + [(0, 0)] * (x.ndim - 2))
+        mean = sum(sq[:, i:i + x.shape[1]] for i in range(size)) / size
+        return x / (1 + 1e-4 * mean) ** 0.75

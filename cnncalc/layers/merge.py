@@ -30,6 +30,15 @@ class MergeKind:
     def output_shape(self, outs: list, span: Span, ctx: Context) -> Shape:
         raise NotImplementedError
 
+    # --- the executor ----------------------------------------------------------------------
+
+    def split_value(self, x, n: int) -> list:
+        """The array each branch starts from."""
+        return [x] * n
+
+    def forward(self, outs: list):
+        raise NotImplementedError
+
     def receptive_field(self, fields: list, outs: list, y: Shape) -> tuple:
         """The largest field over the branches; the grid (jump, start) of a branch whose
         output already has the merged size — a squeeze-excite branch sees everything but
@@ -83,6 +92,12 @@ class Add(MergeKind):
         _require_equal(outs, range(len(outs[0])), span, ctx, "cannot be added (shapes differ)")
         return outs[0]
 
+    def forward(self, outs):
+        total = outs[0]
+        for o in outs[1:]:
+            total = total + o
+        return total
+
 
 @register_merge
 class Concat(MergeKind):
@@ -98,6 +113,11 @@ class Concat(MergeKind):
             channels = channels + o[0]
         return (channels,) + tuple(outs[0][1:])
 
+    def forward(self, outs):
+        import numpy as np
+
+        return np.concatenate(outs, axis=1)
+
 
 @register_merge
 class Split(Concat):
@@ -110,6 +130,11 @@ class Split(Concat):
                                               f"cannot be shared evenly among {n} branches",
                     span)
         return (exact_div(x[0], n),) + tuple(x[1:])
+
+    def split_value(self, x, n):
+        import numpy as np
+
+        return np.split(x, n, axis=1)
 
 
 @register_merge
@@ -129,3 +154,9 @@ class Mul(MergeKind):
                                                       f"match or be 1", span)
             result.append(big[0] if big else sizes[0])
         return tuple(result)
+
+    def forward(self, outs):
+        product = outs[0]
+        for o in outs[1:]:
+            product = product * o  # NumPy broadcasts an axis of 1, as the shape rule says
+        return product

@@ -8,7 +8,8 @@ from ..numbers import (at_least, ceil_div, divides, equal, exact_div, floor_div,
                        is_concrete, mod, plain, where)
 from .base import (AXES, FLAG, AxisRF, Option, fail, per_axis, register, require, spatial,
                    whole_input)
-from .window import DILATION, KERNEL, PAD, STRIDE, Window
+from .. import formulas as f
+from .window import DILATION, PAD, Window
 
 POOL_KERNEL = Option("k", AXES, None, "window size (not with global / out=)", fused=True,
                      aliases=("kernel", "kernel_size"))
@@ -72,6 +73,30 @@ class Pool(Window):
             out.append(AxisRF(a.size + (k - 1) * a.jump, a.jump * exact_div(n, o),
                               a.start + half(first - 1) * a.jump))
         return tuple(out) + tuple(rf[len(out):])
+
+
+    def forward(self, layer, x, arrays):
+        import numpy as np
+
+        from .. import ops
+
+        mode = "max" if self.name == "maxpool" else "avg"
+        spatial_axes = tuple(range(2, x.ndim))
+        if self.mode(layer) == "global":
+            reduce = np.max if mode == "max" else np.mean
+            return reduce(x, axis=spatial_axes, keepdims=True)
+        if self.mode(layer) == "adaptive":
+            return ops.adaptive_pool(x, mode, per_axis(layer, "out", x.ndim - 2))
+        axes = self.axes(layer, x.shape[1:])
+        ceil = layer.opts["ceil"]
+        extra = []
+        for a in axes:  # how far a ceil-mode window overhangs the padded input
+            out = f.pool_out_ceil(a.n, a.k, a.s, a.left, a.left + a.right, a.d) if ceil \
+                else f.conv_out(a.n, a.k, a.s, a.left + a.right, a.d)
+            extra.append(max(0, (out - 1) * a.s + f.dilated(a.k, a.d) - (a.n + a.left + a.right)))
+        y = ops.pool(x, mode, [a.k for a in axes], [a.s for a in axes],
+                     [(a.left, a.right) for a in axes], [a.d for a in axes], extra)
+        return y
 
 
 def largest_adaptive_window(n, o):

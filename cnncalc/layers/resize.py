@@ -16,6 +16,11 @@ class Upsample(LayerKind):
         dims = spatial(layer, x, self)
         return (x[0],) + tuple(n * s for n, s in zip(dims, per_axis(layer, "factor", len(dims))))
 
+    def forward(self, layer, x, arrays):
+        for axis, s in enumerate(per_axis(layer, "factor", x.ndim - 2), start=2):
+            x = x.repeat(s, axis=axis)  # nearest: each pixel s times
+        return x
+
     def receptive_field(self, layer, x, rf, ctx):
         factors = per_axis(layer, "factor", len(x) - 1)
         out = tuple(AxisRF(a.size, exact_div(a.jump, s), a.start) for a, s in zip(rf, factors))
@@ -32,6 +37,11 @@ class Pad(LayerKind):
         dims = spatial(layer, x, self)
         pads = per_axis(layer, "p", len(dims))
         return (x[0],) + tuple(n + 2 * p for n, p in zip(dims, pads))
+
+    def forward(self, layer, x, arrays):
+        from .. import ops
+
+        return ops.pad(x, [(p, p) for p in per_axis(layer, "p", x.ndim - 2)])
 
     def receptive_field(self, layer, x, rf, ctx):
         pads = per_axis(layer, "p", len(x) - 1)
@@ -52,3 +62,8 @@ class ChannelShuffle(LayerKind):
                 lambda: f"channels {ctx.show_value(x[0])} are not divisible by "
                         f"{ctx.show_value(g)} shuffle groups", "groups")
         return x
+
+    def forward(self, layer, x, arrays):
+        g = layer.opts["groups"]
+        n, c = x.shape[:2]
+        return x.reshape((n, g, c // g) + x.shape[2:]).swapaxes(1, 2).reshape(x.shape)

@@ -1,0 +1,108 @@
+"""The NumPy executor: the net run forward (inference), one more pass over the same walk as
+the analysis. Each layer kind allocates its tensors under PyTorch's names and layouts and
+computes its `forward`; weights are keyed by the row's path, `<path>.weight`, so a PyTorch
+`state_dict` saved with `numpy.savez` loads into a spec whose paths spell its module names.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import ir
+from .errors import CnnCalcError
+from .walk import Visitor, walk
+
+DTYPES = ("float32", "float64")
+IGNORED = ("num_batches_tracked",)  # PyTorch's BatchNorm counter: no part of the function
+
+
+def run_net(net: ir.Net, x=None, *, seed: int = 0, weights: dict | None = None,
+            dtype: str = "float32"):
+    """The output array (N, *output shape) for the input `x` (N, *input shape), random
+    (seeded) where not given; the weights from `weights` or seeded random."""
+    import numpy as np
+
+    if net.symbols:
+        sym, span = net.symbols[0]
+        raise CnnCalcError(f"running the net needs sizes: '{sym.name}' has no value (give it "
+                           f"one with -D {sym.name}=…, or --input)", span)
+    if dtype not in DTYPES:
+        raise CnnCalcError(f"run computes in {' or '.join(DTYPES)}, not {dtype}")
+    rng = np.random.default_rng(seed)
+    shape = tuple(net.input.shape)
+    if x is None:
+        x = _random_input(net, rng, dtype)
+    else:
+        x = np.asarray(x)
+        if x.shape[1:] != shape:
+            raise CnnCalcError(f"the input array is {'x'.join(map(str, x.shape))}; the spec "
+                               f"takes N x {'x'.join(map(str, shape))}", net.input.span)
+        if x.dtype.kind in "fiu":
+            x = x.astype(dtype, copy=False)
+    runner = _Run(weights, rng, np.dtype(dtype))
+    y = walk(net.body, runner, x)
+    if weights is not None:
+        unused = [k for k in weights if k not in runner.used and
+                  not k.endswith(tuple("." + i for i in IGNORED))]
+        if unused:
+            raise CnnCalcError(f"the weights have {len(unused)} array(s) no layer uses, e.g. "
+                               f"'{unused[0]}' (names are <row path>.<tensor>, e.g. "
+                               f"layer1.0.conv1.weight)")
+    return y
+
+
+def _random_input(net: ir.Net, rng, dtype):
+    shape = (net.input.batch,) + tuple(net.input.shape)
+    first = net.body.items[0] if net.body.items else None
+    if isinstance(first, ir.Layer) and first.kind.name == "embed":  # token ids
+        return rng.integers(0, first.opts["vocab"], size=shape).astype(dtype)
+    return rng.standard_normal(shape).astype(dtype)
+
+
+class _Run(Visitor):
+    def __init__(self, weights: dict | None, rng, dtype):
+        self.weights = weights
+        self.rng = rng
+        self.dtype = dtype
+        self.used: set[str] = set()
+
+    def arrays(self, layer: ir.Layer, path: tuple, x) -> dict:
+        """The layer's tensors: loaded under `<path>.<name>`, or seeded random."""
+        out = {}
+        prefix = ".".join(path)
+        fills = getattr(layer.kind, "fills", {})
+        for name, shape in layer.kind.tensors(layer, x.shape[1:]).items():
+            key = f"{prefix}.{name}"
+            if self.weights is None:
+                out[name] = self.initial(name, shape, fills)
+                continue
+            if key not in self.weights:
+                raise CnnCalcError(f"the weights have no '{key}' ({'x'.join(map(str, shape))} "
+                                   f"expected)", layer.span)
+            array = self.weights[key]
+            if tuple(array.shape) != tuple(shape):
+                raise CnnCalcError(f"'{key}' is {'x'.join(map(str, array.shape))}, this layer "
+                                   f"needs {'x'.join(map(str, shape))}", layer.span)
+            self.used.add(key)
+            out[name] = array.astype(self.dtype, copy=False)
+        return out
+
+    def initial(self, name: str, shape: tuple, fills: dict):
+        """PyTorch's default initialisation in spirit: constants where a kind fixes them
+        (batch norm's 1, 0, 0, 1), else uniform within ±1/sqrt(fan in)."""
+        import numpy as np
+
+        if name in fills:
+            return np.full(shape, fills[name], dtype=self.dtype)
+        fan_in = int(np.prod(shape[1:])) if len(shape) > 1 else shape[0]
+        bound = 1 / max(fan_in, 1) ** 0.5
+        return self.rng.uniform(-bound, bound, size=shape).astype(self.dtype)
+
+    def layer(self, layer: ir.Layer, path: tuple, x) -> Any:
+        return layer.kind.forward(layer, x, self.arrays(layer, path, x))
+
+    def branch_inputs(self, merge: ir.Merge, path: tuple, x) -> list:
+        return merge.kind.split_value(x, len(merge.branches))
+
+    def join(self, merge: ir.Merge, path: tuple, x, outs: list) -> Any:
+        return merge.kind.forward(outs)

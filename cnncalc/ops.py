@@ -1,0 +1,140 @@
+"""NumPy operations for the executor, in PyTorch's layouts (N, C, *spatial).
+
+Windows come from stride tricks (`sliding_window_view`, no copy), a convolution is one
+batched matmul over those windows (groups as a batch axis), so no Python loop ever runs over
+pixels or channels. Imported only by `run` and `verify`: the analysis never loads NumPy.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+
+def pad(x: np.ndarray, pads, value=0.0) -> np.ndarray:
+    """`pads` is (before, after) per spatial axis."""
+    if not any(b or a for b, a in pads):
+        return x
+    return np.pad(x, [(0, 0), (0, 0)] + [tuple(p) for p in pads], constant_values=value)
+
+
+def windows(x: np.ndarray, k, s, d) -> np.ndarray:
+    """(N, C, *out, *k): every window of the (already padded) input, strided and dilated."""
+    nd = len(k)
+    span = tuple(di * (ki - 1) + 1 for ki, di in zip(k, d))
+    v = sliding_window_view(x, span, axis=tuple(range(2, 2 + nd)))
+    index = (slice(None), slice(None)) + tuple(slice(None, None, si) for si in s) + \
+        tuple(slice(None, None, di) for di in d)
+    return v[index]
+
+
+def conv(x: np.ndarray, w: np.ndarray, b, s, pads, d, groups: int) -> np.ndarray:
+    """PyTorch's ConvNd: w is (OUT, C/g, *k)."""
+    nd = w.ndim - 2
+    cols = windows(pad(x, pads), w.shape[2:], s, d)          # (N, C, *out, *k)
+    n, c = cols.shape[:2]
+    out_sizes = cols.shape[2:2 + nd]
+    g = groups
+    # (N, g, C/g, *out, *k) -> (N, g, *out, C/g·prod(k)): one row per output position
+    cols = cols.reshape((n, g, c // g) + cols.shape[2:])
+    order = (0, 1) + tuple(range(3, 3 + nd)) + (2,) + tuple(range(3 + nd, 3 + 2 * nd))
+    cols = cols.transpose(order).reshape((n, g) + out_sizes + (-1,))
+    out_ch = w.shape[0]
+    wg = w.reshape((g, out_ch // g, -1)).transpose(0, 2, 1)  # (g, C/g·prod(k), OUT/g)
+    wg = wg.reshape((1, g) + (1,) * (nd - 1) + wg.shape[1:]) if nd > 1 else wg[None]
+    y = np.matmul(cols, wg)                                   # (N, g, *out, OUT/g)
+    y = np.moveaxis(y, -1, 2).reshape((n, out_ch) + out_sizes)
+    if b is not None:
+        y = y + b.reshape((1, -1) + (1,) * nd)
+    return y
+
+
+def deconv(x: np.ndarray, w: np.ndarray, b, s, p, op, d, groups: int) -> np.ndarray:
+    """PyTorch's ConvTransposeNd (w is (C, OUT/g, *k)) as a convolution of the input with
+    zeros inserted between its pixels, by the flipped, transposed kernel."""
+    nd = w.ndim - 2
+    n, c = x.shape[:2]
+    size = tuple((ni - 1) * si + 1 for ni, si in zip(x.shape[2:], s))
+    up = np.zeros((n, c) + size, dtype=x.dtype)
+    up[(slice(None), slice(None)) + tuple(slice(None, None, si) for si in s)] = x
+    g = groups
+    out_g = w.shape[1]
+    # (C, OUT/g, *k) -> (OUT, C/g, *k), flipped in space
+    wt = w.reshape((g, c // g, out_g) + w.shape[2:]).swapaxes(1, 2)
+    wt = wt.reshape((g * out_g, c // g) + w.shape[2:])
+    wt = np.flip(wt, axis=tuple(range(2, 2 + nd)))
+    pads = []
+    for ki, pi, oi, di in zip(w.shape[2:], p, op, d):
+        edge = di * (ki - 1) - pi
+        pads.append((edge, edge + oi))
+    # a negative edge crops instead of padding
+    crop = tuple(slice(max(0, -before), (up.shape[2 + i] - max(0, -after)) or None)
+                 for i, (before, after) in enumerate(pads))
+    up = up[(slice(None), slice(None)) + crop]
+    pads = [(max(0, before), max(0, after)) for before, after in pads]
+    return conv(up, wt, b, (1,) * nd, pads, d, g)
+
+
+def pool(x: np.ndarray, mode: str, k, s, pads, d, ceil_extra) -> np.ndarray:
+    """Max or average pooling. `ceil_extra` is how far (ceil mode) the last window overhangs
+    the padded input on the right; an average divides by the window's part that lies inside
+    the padded input, as PyTorch does (padding counted, overhang not)."""
+    nd = len(k)
+    if mode == "max":
+        xp = pad(x, [(b, a + e) for (b, a), e in zip(pads, ceil_extra)], -np.inf)
+        return windows(xp, k, s, d).max(axis=tuple(range(-nd, 0)))
+    xp = pad(x, [(b, a + e) for (b, a), e in zip(pads, ceil_extra)], 0.0)
+    total = windows(xp, k, s, d).sum(axis=tuple(range(-nd, 0)))
+    # how many taps of each window fall inside the padded input
+    inside = np.ones((1, 1) + tuple(n + b + a for n, (b, a) in zip(x.shape[2:], pads)))
+    inside = pad(inside, [(0, e) for e in ceil_extra], 0.0)
+    count = windows(inside, k, s, d).sum(axis=tuple(range(-nd, 0)))
+    return total / count
+
+
+def adaptive_pool(x: np.ndarray, mode: str, out) -> np.ndarray:
+    """PyTorch's adaptive rule: window i covers [floor(i·n/o), ceil((i+1)·n/o))."""
+    reduce = np.max if mode == "max" else np.mean
+    for axis, o in enumerate(out, start=2):
+        n = x.shape[axis]
+        parts = [reduce(np.take(x, range(i * n // o, -(-(i + 1) * n // o)), axis=axis),
+                        axis=axis, keepdims=True) for i in range(o)]
+        x = np.concatenate(parts, axis=axis)
+    return x
+
+
+_ERF = np.frompyfunc(math.erf, 1, 1)
+
+
+def activation(name: str, x: np.ndarray, slope=0.01) -> np.ndarray:
+    if name == "relu":
+        return np.maximum(x, 0)
+    if name == "relu6":
+        return np.clip(x, 0, 6)
+    if name == "leakyrelu":
+        return np.where(x > 0, x, x * slope)
+    if name == "elu":
+        return np.where(x > 0, x, np.expm1(np.minimum(x, 0)))
+    if name == "selu":
+        alpha, scale = 1.6732632423543772, 1.0507009873554805
+        return scale * np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+    if name == "gelu":  # PyTorch's default, with the exact error function
+        return 0.5 * x * (1 + _ERF(x / math.sqrt(2)).astype(x.dtype))
+    if name == "sigmoid":
+        return 1 / (1 + np.exp(-x))
+    if name == "tanh":
+        return np.tanh(x)
+    if name == "silu":
+        return x / (1 + np.exp(-x))
+    if name == "hardswish":
+        return x * np.clip(x + 3, 0, 6) / 6
+    if name == "hardsigmoid":
+        return np.clip(x + 3, 0, 6) / 6
+    if name == "mish":
+        return x * np.tanh(np.logaddexp(0, x))
+    if name == "softmax":  # over the channels, PyTorch's dim=1
+        e = np.exp(x - x.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+    raise ValueError(name)
