@@ -469,14 +469,20 @@ def _verdict(truths) -> Optional[bool]:
     return None
 
 
-def _periodic(pred):
-    """(x, start, L) when pred has one integer symbol x and every relation in it has slope 0
-    in x with periods dividing L <= PERIOD_LIMIT: then pred(x + L) == pred(x) for all x."""
+def _only_integer_symbol(pred):
+    """The predicate's one free symbol, if it has exactly one and it is an integer."""
     syms = pred.free_symbols
     if len(syms) != 1:
         return None
     (x,) = syms
-    if not x.is_integer:
+    return x if x.is_integer else None
+
+
+def _periodic(pred):
+    """(x, start, L) when pred has one integer symbol x and every relation in it has slope 0
+    in x with periods dividing L <= PERIOD_LIMIT: then pred(x + L) == pred(x) for all x."""
+    x = _only_integer_symbol(pred)
+    if x is None:
         return None
     L = 1
     for rel in pred.atoms(Relational):
@@ -584,11 +590,8 @@ def normalize(pred) -> Optional[Normal]:
     """For a predicate with one free symbol, an equivalent Bound, Congruence or Both; None
     when none is found. A decided predicate gives the Congruence mod 1 (any / no value)."""
     pred = _as_sympy(pred)
-    syms = pred.free_symbols
-    if len(syms) != 1:
-        return None
-    (x,) = syms
-    if not x.is_integer:
+    x = _only_integer_symbol(pred)
+    if x is None:
         return None
     verdict = decide(pred)
     if verdict is not None:
