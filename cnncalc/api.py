@@ -49,12 +49,15 @@ def explain(spec, *, input: str | None = None, dtype: str = "float32",
 
 def run(spec, x=None, *, seed: int = 0, weights=None, dtype: str = "float32",
         input: str | None = None, bindings: dict | None = None,
-        max_layers: int = _build.DEFAULT_MAX_LAYERS, stdin=None):
+        max_layers: int = _build.DEFAULT_MAX_LAYERS, stdin=None,
+        memory_limit: int | None = None):
     """Run the net forward in NumPy (inference): the output array, (N, *output shape).
 
     `x` is an array (N, *input shape), random (seeded) if None; `weights` a dict or the path
     of an .npz, keyed `<row path>.<tensor>` in PyTorch's layouts (a `state_dict` saved with
     numpy.savez loads into a spec whose paths spell its module names), else seeded random.
+    A run that would need more than `memory_limit` bytes (default: half the free memory) is
+    refused before it starts.
 
     >>> run("input 1x4x4 | maxpool k2", [[[[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0],
     ...                                     [1, 2, 3, 4]]]]).tolist()
@@ -62,8 +65,21 @@ def run(spec, x=None, *, seed: int = 0, weights=None, dtype: str = "float32",
     """
     from .execute import run_net
 
+    from .execute import peak_bytes
+    from .sizes import available_memory, show_size
+
     net = _net(spec, input, max_layers, stdin, bindings)
-    analyze_net(net)  # every check of the analysis first: an invalid spec never runs
+    report = analyze_net(net)  # every check of the analysis first: an invalid spec never runs
+    if not report.symbols:
+        if memory_limit is None:  # a safe share of what the machine has free
+            free = available_memory()
+            memory_limit = free // 2 if free else 4 * 2 ** 30
+        need = peak_bytes(report, dtype)
+        if need > memory_limit:
+            raise CnnCalcError(f"running this net would need about {show_size(need)}, more "
+                               f"than the limit of {show_size(memory_limit)} (raise it with "
+                               f"--memory-limit, or run a smaller --input or batch)",
+                               net.input.span)
     if weights is not None and not isinstance(weights, dict):
         weights = load_arrays(weights, "--weights")
     return run_net(net, x, seed=seed, weights=weights, dtype=dtype)

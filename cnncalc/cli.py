@@ -235,18 +235,25 @@ def explain(spec, layer_path, as_json, input_shape, bindings, no_color, max_laye
               help="Give a name of the spec a value (repeatable).")
 @click.option("--max-layers", type=click.IntRange(min=1), default=DEFAULT_MAX_LAYERS,
               show_default=True, help="Refuse specs that expand to more layers.")
+@click.option("--memory-limit", metavar="SIZE",
+              help="Refuse a run that would need more (512MiB, 1.5GiB, 2GB, 500MB, bytes); "
+                   "default: half the free memory.")
 def run_command(spec, seed, input_npy, weights, save_output, dtype, input_shape, bindings,
-                max_layers):
+                max_layers, memory_limit):
     """Run SPEC forward in NumPy (inference) on a random or given input, with random or
     given weights, and print what came out."""
     import time
 
     from .api import load_arrays, run as run_net
 
+    from .sizes import parse_size
+
+    limit = _call(lambda stdin=None: parse_size(memory_limit, "--memory-limit")) \
+        if memory_limit else None
     x = _call(lambda stdin=None: load_arrays(input_npy, "--input-npy")) if input_npy else None
     start = time.perf_counter()
     y = _call(run_net, spec, x, seed=seed, weights=weights, dtype=dtype, input=input_shape,
-              bindings=bindings, max_layers=max_layers)
+              bindings=bindings, max_layers=max_layers, memory_limit=limit)
     seconds = time.perf_counter() - start
     if save_output:
         import numpy as np

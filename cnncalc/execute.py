@@ -16,6 +16,32 @@ DTYPES = ("float32", "float64")
 IGNORED = ("num_batches_tracked",)  # PyTorch's BatchNorm counter: no part of the function
 
 
+def peak_bytes(report, dtype: str) -> int:
+    """What a run will hold at most: every tensor, and at the busiest layer its input, its
+    output and, for a convolution, the windows it multiplies (N·C·prod(k)·positions), with
+    the block's input and every branch's output alive at a merge. An estimate on the side of
+    too much; activations are freed as soon as the next layer has its input."""
+    elem = 8 if dtype == "float64" else 4
+    batch = report.input.batch
+    tensors = (report.totals.params + report.totals.buffers) * elem
+    busiest = 0
+    for row in report.rows:
+        live = (_elements(row.input_shape) + _elements(row.output_shape)) * batch
+        if row.kind in ("conv", "dwconv", "deconv") and row.macs:
+            live += row.macs // max(row.output_shape[0], 1)  # the windows: MACs / filters
+        if row.kind in ("add", "concat", "mul"):
+            live *= 3  # the block's input and its branches' outputs
+        busiest = max(busiest, live * elem)
+    return tensors + busiest
+
+
+def _elements(shape) -> int:
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
 def run_net(net: ir.Net, x=None, *, seed: int = 0, weights: dict | None = None,
             dtype: str = "float32"):
     """The output array (N, *output shape) for the input `x` (N, *input shape), random
@@ -96,7 +122,12 @@ class _Run(Visitor):
             return np.full(shape, fills[name], dtype=self.dtype)
         fan_in = int(np.prod(shape[1:])) if len(shape) > 1 else shape[0]
         bound = 1 / max(fan_in, 1) ** 0.5
-        return self.rng.uniform(-bound, bound, size=shape).astype(self.dtype)
+        # drawn in the run's own dtype and scaled in place: VGG-16's first fc weight is
+        # 411 MB in float32, and a float64 draw to convert would double it
+        values = self.rng.random(shape, dtype=self.dtype)
+        values *= 2 * bound
+        values -= bound
+        return values
 
     def layer(self, layer: ir.Layer, path: tuple, x) -> Any:
         return layer.kind.forward(layer, x, self.arrays(layer, path, x))

@@ -54,3 +54,40 @@ def test_cli(tmp_path):
     assert missing.exit_code == 2 and "--weights" in missing.stderr
     wrong = run("run", "input 1x5x5 | relu", "--input-npy", str(x))
     assert wrong.exit_code == 2 and "N x 1x5x5" in wrong.stderr
+
+
+@pytest.mark.parametrize("text, size", [
+    ("512MiB", 512 * 2 ** 20), ("1.5GiB", 3 * 2 ** 29), ("2GB", 2 * 10 ** 9),
+    ("500MB", 500 * 10 ** 6), ("123", 123), ("4 KiB", 4096), ("1kb", 1000),
+])
+def test_sizes(text, size):
+    from cnncalc.sizes import parse_size
+
+    assert parse_size(text, "--memory-limit") == size
+
+
+@pytest.mark.parametrize("text", ["12XB", "MiB", "-1MB", "1.5.2GB", ""])
+def test_bad_sizes(text):
+    from cnncalc.sizes import parse_size
+
+    with pytest.raises(cnncalc.CnnCalcError) as e:
+        parse_size(text, "--memory-limit")
+    assert e.value.where == "--memory-limit"
+
+
+def test_a_run_too_large_for_the_memory_is_refused_before_it_starts():
+    # 64·100,000·100,000 float32 inputs alone are 2.56 TB
+    result = run("run", "input 64x100000x100000 | conv 64 k3")
+    assert result.exit_code == 2 and "would need about" in result.stderr
+    small = run("run", "input 3x8x8 | conv 8 k3", "--memory-limit", "100")
+    assert small.exit_code == 2 and "more than the limit of 100 B" in small.stderr
+    # 3·8·8 + 8·6·6 activations and (27 + 1)·8 = 224 params: a few kilobytes
+    assert run("run", "input 3x8x8 | conv 8 k3", "--memory-limit", "1MiB").exit_code == 0
+
+
+def test_the_estimate_covers_the_tensors():
+    from cnncalc.execute import peak_bytes
+
+    report = cnncalc.analyze("input 3x8x8 | conv 8 k3")
+    assert peak_bytes(report, "float32") >= 224 * 4      # (3·3·3 + 1)·8 parameters
+    assert peak_bytes(report, "float64") >= 224 * 8
