@@ -37,15 +37,16 @@ def conv(x: np.ndarray, w: np.ndarray, b, s, pads, d, groups: int) -> np.ndarray
     n, c = cols.shape[:2]
     out_sizes = cols.shape[2:2 + nd]
     g = groups
-    # (N, g, C/g, *out, *k) -> (N, g, *out, C/g·prod(k)): one row per output position
+    # (N, g, C/g, *out, *k) -> (N, g, positions, C/g·prod(k)): one row per output position,
+    # so each group is one large matmul (a batch of small ones per row is several times slower)
     cols = cols.reshape((n, g, c // g) + cols.shape[2:])
     order = (0, 1) + tuple(range(3, 3 + nd)) + (2,) + tuple(range(3 + nd, 3 + 2 * nd))
-    cols = cols.transpose(order).reshape((n, g) + out_sizes + (-1,))
+    positions = int(np.prod(out_sizes))
+    cols = cols.transpose(order).reshape((n, g, positions, -1))
     out_ch = w.shape[0]
     wg = w.reshape((g, out_ch // g, -1)).transpose(0, 2, 1)  # (g, C/g·prod(k), OUT/g)
-    wg = wg.reshape((1, g) + (1,) * (nd - 1) + wg.shape[1:]) if nd > 1 else wg[None]
-    y = np.matmul(cols, wg)                                   # (N, g, *out, OUT/g)
-    y = np.moveaxis(y, -1, 2).reshape((n, out_ch) + out_sizes)
+    y = np.matmul(cols, wg[None])                             # (N, g, positions, OUT/g)
+    y = y.transpose(0, 1, 3, 2).reshape((n, out_ch) + out_sizes)
     if b is not None:
         y = y + b.reshape((1, -1) + (1,) * nd)
     return y
