@@ -89,7 +89,8 @@ def pool(x: np.ndarray, mode: str, k, s, pads, d, ceil_extra) -> np.ndarray:
     xp = pad(x, [(b, a + e) for (b, a), e in zip(pads, ceil_extra)], 0.0)
     total = windows(xp, k, s, d).sum(axis=tuple(range(-nd, 0)))
     # how many taps of each window fall inside the padded input
-    inside = np.ones((1, 1) + tuple(n + b + a for n, (b, a) in zip(x.shape[2:], pads)))
+    inside = np.ones((1, 1) + tuple(n + b + a for n, (b, a) in zip(x.shape[2:], pads)),
+                     dtype=x.dtype)
     inside = pad(inside, [(0, e) for e in ceil_extra], 0.0)
     count = windows(inside, k, s, d).sum(axis=tuple(range(-nd, 0)))
     return total / count

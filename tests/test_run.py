@@ -91,3 +91,12 @@ def test_the_estimate_covers_the_tensors():
     report = cnncalc.analyze("input 3x8x8 | conv 8 k3")
     assert peak_bytes(report, "float32") >= 224 * 4      # (3·3·3 + 1)·8 parameters
     assert peak_bytes(report, "float64") >= 224 * 8
+
+
+@pytest.mark.parametrize("spec", ["input 3x9x9 | avgpool k3 s2 p1 ceil",
+                                  "input 3x5x5 | lrn 3 | gelu | softmax | bn | prelu",
+                                  "input 2x7 | deconv 3 k3 s2 | upsample 2 | avgpool out=4"])
+def test_float32_stays_float32(spec):
+    # --dtype float32 is what the run computes in: no layer may widen it behind its back
+    assert cnncalc.run(spec).dtype == np.float32
+    assert cnncalc.run(spec, dtype="float64").dtype == np.float64
