@@ -32,7 +32,7 @@ def run_analysis(net: ir.Net, dtype: str, pass_type: type) -> tuple[Report, "_An
         raise CnnCalcError(f"unknown dtype '{dtype}' (one of: {', '.join(DTYPE_BYTES)})")
     analysis = pass_type(net, DTYPE_BYTES[dtype])
     x = net.input.shape
-    rf0 = tuple(AxisRF(1, 1, 0) for _ in x[1:])
+    rf0 = tuple(AxisRF(1, 1, 0, n) for n in x[1:])
     y, rf = walk(net.body, analysis, (x, rf0))
     return analysis.report(y, rf, dtype), analysis
 
@@ -47,8 +47,7 @@ class _Analysis(Visitor):
         self.warnings: list[Warning_] = []
         self._seen: set = set()
         self.conditions = Conditions(net.conditions)
-        self.ctx = Context(tuple(net.input.shape[1:]), self.warn, net.input.layout,
-                           self.conditions)
+        self.ctx = Context(self.warn, net.input.layout, self.conditions)
 
     def warn(self, message, span: Span | None) -> None:
         """`message` may be a function giving it, built only when a warning is kept."""
@@ -80,7 +79,7 @@ class _Analysis(Visitor):
             if too_large(d, MAX_DIM):
                 raise CnnCalcError(f"{kind.name} gives output {fmt_shape(y)}: a size is "
                                    f"above {MAX_DIM:,}", layer.span)
-        out_rf = kind.receptive_field(layer, x, rf, ctx)
+        out_rf = _positioned(kind.receptive_field(layer, x, rf, ctx), y)
         macs = kind.macs(layer, x, y) * self.batch
         self.add_row(path, kind.name, layer.span, layer.text, x, y, kind.params(layer, x),
                      kind.buffers(layer, x), macs, out_rf, kind.note(layer, x, y, ctx))
@@ -102,7 +101,7 @@ class _Analysis(Visitor):
             y = m.kind.output_shape(shapes, m.span, self.ctx)
         except CnnCalcError as e:
             raise _located(e, path) from None
-        merged = m.kind.receptive_field([f for _, f in outs], shapes, y)
+        merged = _positioned(m.kind.receptive_field([f for _, f in outs], shapes, y), y)
         self.add_row(path, m.kind.row_kind, m.span, _source(m.span), shapes[0], y, 0, 0, 0,
                      merged, None)
         return y, merged
@@ -143,6 +142,14 @@ class _Analysis(Visitor):
             summary = summarize(self.conditions.items, self.ctx.tilings, symbols, inp.shape)
         return Report(inp, rows, totals, self.warnings, self.containers, dtype, symbols,
                       summary)
+
+
+def _positioned(rf: tuple, y) -> tuple:
+    """The field with each axis's number of positions after the layer: the output's spatial
+    sizes, or, where the output has none left (flatten, fc), the ones it had."""
+    if len(y) - 1 != len(rf):
+        return rf
+    return tuple(a._replace(positions=n) for a, n in zip(rf, y[1:]))
 
 
 def _at(path: tuple) -> str:

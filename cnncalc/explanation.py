@@ -75,7 +75,7 @@ class _Explain(_Analysis):
         tx = (_leaf(x[0], "IN" if len(x) == 1 else "C"),) + tuple(
             _leaf(n, "N") for n in x[1:])
         # a scratch context: the analysis has already warned and kept its conditions
-        ctx = Context(self.ctx.input_extent, lambda *a: None, self.ctx.layout, Conditions())
+        ctx = Context(lambda *a: None, self.ctx.layout, Conditions())
         ty = kind.output_shape(traced, tx, ctx)
         yield from _per_axis("output", ty[1:], axes, rounding=True)
         if len(ty) == 1 and _computed(ty[0]):  # flatten: C·N·N
@@ -95,7 +95,8 @@ class _Explain(_Analysis):
         macs = kind.macs(traced, tx, out_leaves)
         if _computed(macs):
             yield _step("MACs", None, macs)
-        trf = tuple(AxisRF(_leaf(a.size, "r"), _leaf(a.jump, "j"), a.start) for a in rf)
+        trf = tuple(AxisRF(_leaf(a.size, "r"), _leaf(a.jump, "j"), a.start,
+                           _leaf(a.positions, "n")) for a in rf)
         out_rf = kind.receptive_field(traced, tx, trf, ctx)
         yield from _per_axis("RF", [a.size for a in out_rf], axes)
         yield from _per_axis("jump", [a.jump for a in out_rf], axes)

@@ -82,13 +82,16 @@ class Report(NamedTuple):
         return tuple(s.name for s in self.symbols)
 
     def json_value(self, value: Any):
-        """Exact where it can be: ints stay ints, halves are exact floats, symbolic values
-        are text that sympy parses back (`ceiling(H/32)`)."""
+        """Exact where it can be: ints stay ints, halves are exact floats, other fractions
+        and symbolic values are text that sympy parses back (`10/7`, `ceiling(H/32)`)."""
         value = plain(value)
         if isinstance(value, int):
             return value
         if isinstance(value, Fraction):
-            return float(value)
+            # a half or a quarter is exact as a JSON number; 10/7 is not, and stays exact
+            # as the text sympy reads back
+            d = value.denominator
+            return float(value) if d & (d - 1) == 0 else str(value)
         from .symbolic.printer import to_text
 
         return to_text(value, self.order, unicode=False)

@@ -143,7 +143,7 @@ def test_cli_table_json_and_layer():
     (layer,) = data["layers"]
     out = layer["steps"][0]
     assert out["what"] == "output" and out["result"] == 2
-    assert abs(out["exact"] - 7 / 3) < 1e-12
+    assert out["exact"] == "7/3"                  # (7 - 3)/3 + 1, exact, as sympy reads it
     one = run("explain", "input 1x7x7 | a: conv 1 k3 | b: conv 1 k3", "--layer", "b", "--json")
     assert [l["path"] for l in json.loads(one.stdout)["layers"]] == ["b"]
     bad = run("explain", "input 1x7x7 | a: conv 1 k3", "--layer", "aa")

@@ -18,7 +18,8 @@ CIFAR (the course's CIFAR-10 net), input 3x32x32, float32:
   5 relu2
   6 maxpool2 k2     20x8x8; rf 8 + 1·2 = 10, jump 4, start 0.5 + (1/2)·2 = 1.5; bytes 5,120
   7 fc 10           flattens 20·8·8 = 1,280; params 12,800 + 10 = 12,810; MACs 12,800;
-                    rf the whole input 32 (jump 32, start (32 - 1)/2 = 15.5); bytes 40
+                    rf combines the 8 positions like a window: 10 + (8 - 1)·4 = 38 (jump
+                    4·8 = 32, start 1.5 + (7/2)·4 = 15.5); bytes 40
   lines: rows 1-3 on line 2, 4-6 on line 3, fc on line 4
   totals: params 448 + 2,900 + 12,810 = 16,158 (buffers 0); MACs 442,368 + 737,280 + 12,800
   = 1,192,448 (1.19 M), FLOPs 2,384,896 (2.38 M); input 3·1024·4 = 12,288 B (0.01 MB);
@@ -131,7 +132,7 @@ def test_cifar_golden_numbers():
                                                   [20, 16, 16], [20, 16, 16], [20, 8, 8], [10]]
     assert [r["params"] for r in rows] == [448, 0, 0, 2900, 0, 0, 12810]
     assert [r["macs"] for r in rows] == [442368, 0, 0, 737280, 0, 0, 12800]
-    assert [r["rf"][0] for r in rows] == [3, 3, 4, 8, 8, 10, 32]
+    assert [r["rf"][0] for r in rows] == [3, 3, 4, 8, 8, 10, 38]   # fc: 10 + (8 - 1)·4
     assert [r["start"][0] for r in rows] == [0, 0, 0.5, 0.5, 0.5, 1.5, 15.5]
     assert [r["line"] for r in rows] == [2, 2, 2, 3, 3, 3, 4]
     t = data["totals"]

@@ -11,6 +11,8 @@ is worked out by hand beside it, from PyTorch's documented formulas:
             start_out = start_in + (d(k-1)/2 - p_left)·j_in (Araujo et al., Distill 2019)
 """
 
+from fractions import Fraction
+
 import pytest
 
 import cnncalc
@@ -305,10 +307,26 @@ def test_global_pool(kind):
     assert r.start == (3, 3)                  # centre of 0..6
 
 
-def test_global_pool_sees_the_whole_network_input():
+def test_global_pool_combines_its_positions_like_a_window():
+    # dsl.md §5: not clipped to the image. conv k3 s2 p1: r 3, j 2, 16 positions; the pool
+    # combines them: 3 + (16 - 1)·2 = 33
     r = last("input 3x32x32 | conv 8 k3 s2 p1 | avgpool global")
     assert r.output_shape == (8, 1, 1)
-    assert r.rf == (32, 32)
+    assert r.rf == (33, 33)
+
+
+def test_flatten_keeps_the_field_and_fc_combines_the_positions():
+    r = analyze("input 3x32x32 | conv 8 k3 s2 p1 | flatten | fc 10")
+    assert r.rows[1].rf == (3, 3)             # flatten: its input's field
+    assert r.rows[2].rf == (33, 33)           # fc: 3 + (16 - 1)·2, as the global pool
+
+
+def test_field_over_branches_is_the_union_of_their_windows():
+    # branch 1: two k2 same convs, each padding 0 before and 1 after: first window [0, 2];
+    # branch 2: k3 p1: [-1, 1]. The union [-1, 2] spans 4 (the largest alone would say 3)
+    r = analyze("input 1x8x8 | add { conv 1 k2 p=same | conv 1 k2 p=same } { conv 1 k3 p1 }")
+    assert r.rows[-1].rf == (4, 4)
+    assert r.rows[-1].start == (Fraction(1, 2), Fraction(1, 2))   # the centre of [-1, 2]
 
 
 def test_adaptive_pool():
@@ -728,3 +746,17 @@ def test_input_override():
     r = analyze("input 3x32x32 | conv 16 k3 p1 | maxpool k2", input="3x320x320")
     assert r.totals.output_shape == (16, 160, 160)
     assert r.totals.macs == 432 * 320 * 320      # 44,236,800
+
+
+def test_fractional_jumps_stay_exact():
+    # adaptive 10 -> 7: windows [floor(7i/... )] step 10/7 apart; JSON keeps 10/7 exact
+    import json
+
+    from cnncalc.render.json import render
+
+    r = analyze("input 3x10x10 | avgpool out=7x7")
+    assert r.rows[0].jump == (Fraction(10, 7), Fraction(10, 7))
+    data = json.loads(render(r))
+    assert data["layers"][0]["jump"] == ["10/7", "10/7"]
+    assert json.loads(render(analyze("input 1x8x8 | conv 1 k2")))["layers"][0]["start"] == \
+        [0.5, 0.5]                            # a half is exact as a number

@@ -13,7 +13,7 @@ from typing import NamedTuple, Any, Callable
 
 from ..errors import CnnCalcError, Span
 from ..ir import Layer, in_layout
-from ..numbers import Conditions, divides, half, show, show_shape
+from ..numbers import Conditions, divides, show, show_shape
 
 REQUIRED = object()
 
@@ -42,11 +42,15 @@ class Option(NamedTuple):
 
 
 class AxisRF(NamedTuple):
-    """Receptive field along one input axis (Araujo et al., Distill 2019)."""
+    """Receptive field along one input axis (Araujo et al., Distill 2019): the size of the
+    field of one output position, the jump between neighbouring positions' fields and the
+    centre of the first one; `positions` is how many positions the axis has at this point
+    (kept through a flatten, so an fc after it knows what it combines)."""
 
     size: Any
     jump: Any
     start: Any
+    positions: Any = None
 
 
 class Tiling(NamedTuple):
@@ -61,12 +65,11 @@ class Tiling(NamedTuple):
 
 
 class Context:
-    """What a rule may need besides its layer and input: warnings, conditions, the network
-    input, and how shapes are shown (channels last for an hwc input)."""
+    """What a rule may need besides its layer and input: warnings, conditions, and how
+    shapes are shown (channels last for an hwc input)."""
 
-    def __init__(self, input_extent: tuple, warn: Callable[..., None],
-                 layout: str = "chw", conditions: Conditions | None = None):
-        self.input_extent = input_extent
+    def __init__(self, warn: Callable[..., None], layout: str = "chw",
+                 conditions: Conditions | None = None):
         self.warn = warn
         self.layout = layout
         self.conditions = conditions if conditions is not None else Conditions()
@@ -227,6 +230,12 @@ def axis_names(ndim: int) -> tuple[str, ...]:
             3: ("slices", "rows", "columns")}.get(ndim, tuple(f"axis {i}" for i in range(ndim)))
 
 
-def whole_input(ctx: Context) -> tuple[AxisRF, ...]:
-    """The field of a layer that sees everything (fc, global pooling): the whole input."""
-    return tuple(AxisRF(n, n, half(n - 1)) for n in ctx.input_extent)
+def combined(rf: tuple) -> tuple[AxisRF, ...]:
+    """The field of one output that combines all n positions of each axis (fc, global
+    pooling): a window of n with the formulas of any window, r + (n - 1)·j, not clipped to
+    the image (dsl.md §5), so the field never shrinks along the net."""
+    from .. import formulas as f
+
+    return tuple(AxisRF(f.rf_size(a.size, a.jump, a.positions),
+                        a.jump * a.positions,
+                        f.rf_start(a.start, a.jump, a.positions, 0), 1) for a in rf)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import formulas as f
 from ..numbers import product
-from .base import COUNT, AxisRF, LayerKind, Option, fail, fmt_shape, register, whole_input
+from .base import COUNT, AxisRF, LayerKind, Option, combined, fail, fmt_shape, register
 from .conv import BIAS
 
 
@@ -26,7 +26,7 @@ class Linear(LayerKind):
         return product(x) * layer.opts["out"]
 
     def receptive_field(self, layer, x, rf, ctx):
-        return whole_input(ctx) if len(x) > 1 else rf
+        return combined(rf)  # every position the input still has, flattened or not
 
     def note(self, layer, x, y, ctx):
         if len(x) > 1:
@@ -53,10 +53,7 @@ class Flatten(LayerKind):
         return (product(x),)
 
     def forward(self, layer, x, arrays):
-        return x.reshape(x.shape[0], -1)
-
-    def receptive_field(self, layer, x, rf, ctx):
-        return whole_input(ctx) if len(x) > 1 else rf
+        return x.reshape(x.shape[0], -1)  # the field is kept: the default rule
 
 
 @register
@@ -90,5 +87,4 @@ class Embedding(LayerKind):
 
     def receptive_field(self, layer, x, rf, ctx):
         # A new axis starts here: each position sees its own token.
-        ctx.input_extent = (x[0],)
-        return (AxisRF(1, 1, 0),)
+        return (AxisRF(1, 1, 0, x[0]),)

@@ -6,8 +6,10 @@ so no pass keeps its own `if op == ...` chain.
 
 from __future__ import annotations
 
+from functools import reduce
+
 from ..errors import CnnCalcError, Span
-from ..numbers import decide, divides, equal, exact_div, greater, maximum
+from ..numbers import decide, divides, equal, exact_div, half, maximum, minimum
 from .base import AxisRF, Context, Shape
 
 MERGES: dict[str, "MergeKind"] = {}
@@ -40,22 +42,22 @@ class MergeKind:
         raise NotImplementedError
 
     def receptive_field(self, fields: list, outs: list, y: Shape) -> tuple:
-        """The largest field over the branches; the grid (jump, start) of a branch whose
-        output already has the merged size — a squeeze-excite branch sees everything but
-        its 1x1 output is broadcast onto the main branch's grid."""
+        """The union of the branches' windows with their offsets (dsl.md §5): the first
+        window of each spans start ± (size - 1)/2; the merged field spans them all. The grid
+        (jump) is that of a branch whose output already has the merged size — a
+        squeeze-excite branch sees everything, but its 1x1 output is broadcast onto the main
+        branch's grid."""
         if any(len(f) != len(fields[0]) for f in fields):
             return fields[0]
         on_grid = [f for f, o in zip(fields, outs) if _same(o[1:], y[1:])] or fields
         merged = []
         for i in range(len(fields[0])):
-            size = fields[0][i].size
-            for f in fields[1:]:
-                size = maximum(size, f[i].size)
+            axis = [f[i] for f in fields]
+            begin = reduce(minimum, (a.start - half(a.size - 1) for a in axis))
+            end = reduce(maximum, (a.start + half(a.size - 1) for a in axis))
             grid = on_grid[0][i]
-            for f in on_grid[1:]:
-                if decide(greater(f[i].size, grid.size)) is True:
-                    grid = f[i]
-            merged.append(AxisRF(size, grid.jump, grid.start))
+            merged.append(AxisRF(end - begin + 1, grid.jump, half(begin + end),
+                                 grid.positions))
         return tuple(merged)
 
 

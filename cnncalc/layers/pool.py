@@ -6,8 +6,8 @@ from math import gcd
 
 from ..numbers import (at_least, ceil_div, divides, equal, exact_div, floor_div, half,
                        is_concrete, mod, plain, where)
-from .base import (AXES, FLAG, AxisRF, Option, fail, per_axis, register, require, spatial,
-                   whole_input)
+from .base import (AXES, FLAG, AxisRF, Option, combined, fail, per_axis, register, require,
+                   spatial)
 from .. import formulas as f
 from .window import DILATION, PAD, Window
 
@@ -63,7 +63,7 @@ class Pool(Window):
     def receptive_field(self, layer, x, rf, ctx):
         mode = self.mode(layer)
         if mode == "global":
-            return whole_input(ctx)
+            return combined(rf)
         if mode == "window":
             return super().receptive_field(layer, x, rf, ctx)
         out = []
