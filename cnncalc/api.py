@@ -65,24 +65,44 @@ def run(spec, x=None, *, seed: int = 0, weights=None, dtype: str = "float32",
     """
     from .execute import run_net
 
-    from .execute import peak_bytes
-    from .sizes import available_memory, show_size
-
     net = _net(spec, input, max_layers, stdin, bindings)
-    report = analyze_net(net)  # every check of the analysis first: an invalid spec never runs
-    if not report.symbols:
-        if memory_limit is None:  # a safe share of what the machine has free
-            free = available_memory()
-            memory_limit = free // 2 if free else 4 * 2 ** 30
-        need = peak_bytes(report, dtype)
-        if need > memory_limit:
-            raise CnnCalcError(f"running this net would need about {show_size(need)}, more "
-                               f"than the limit of {show_size(memory_limit)} (raise it with "
-                               f"--memory-limit, or run a smaller --input or batch)",
-                               net.input.span)
+    _fits(net, dtype, memory_limit)  # the analysis first: an invalid spec never runs
     if weights is not None and not isinstance(weights, dict):
         weights = load_arrays(weights, "--weights")
     return run_net(net, x, seed=seed, weights=weights, dtype=dtype)
+
+
+def verify(spec, *, seed: int = 0, dtype: str = "float32", input: str | None = None,
+           bindings: dict | None = None, max_layers: int = _build.DEFAULT_MAX_LAYERS,
+           stdin=None, memory_limit: int | None = None):
+    """Run the net and compare every layer's output shape, parameters, buffers and MACs
+    with the analysis: a `verification.Verified` (its `differences` empty when all agree).
+    """
+    from .verification import verify_net
+
+    net = _net(spec, input, max_layers, stdin, bindings)
+    _fits(net, dtype, memory_limit)
+    return verify_net(net, seed=seed, dtype=dtype)
+
+
+def _fits(net, dtype: str, memory_limit: int | None) -> None:
+    """Analyse the net (its checks first) and refuse at once a run that would need more
+    memory than the limit (default: half of what the machine has free)."""
+    from .execute import peak_bytes
+    from .sizes import available_memory, show_size
+
+    report = analyze_net(net)
+    if report.symbols:
+        return  # the run itself says which name needs a value
+    if memory_limit is None:
+        free = available_memory()
+        memory_limit = free // 2 if free else 4 * 2 ** 30
+    need = peak_bytes(report, dtype)
+    if need > memory_limit:
+        raise CnnCalcError(f"running this net would need about {show_size(need)}, more than "
+                           f"the limit of {show_size(memory_limit)} (raise it with "
+                           f"--memory-limit, or run a smaller --input or batch)",
+                           net.input.span)
 
 
 def load_arrays(path, option: str):
@@ -118,4 +138,4 @@ def _values(bindings: dict) -> dict:
     return out
 
 
-__all__ = ["analyze", "explain", "run", "CnnCalcError", "Report"]
+__all__ = ["analyze", "explain", "run", "verify", "CnnCalcError", "Report"]

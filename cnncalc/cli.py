@@ -269,6 +269,43 @@ def run_command(spec, seed, input_npy, weights, save_output, dtype, input_shape,
     click.echo(f"time    {seconds * 1000:.1f} ms (weights included)")
 
 
+@main.command()
+@click.argument("spec")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the random input and weights.")
+@click.option("--json", "as_json", is_flag=True, help="The rows that differ, as JSON.")
+@click.option("--input", "input_shape", metavar="SHAPE", help="Replace the spec's input shape.")
+@click.option("-D", "bindings", metavar="NAME=VALUE", multiple=True, callback=_bindings,
+              help="Give a name of the spec a value (repeatable).")
+@click.option("--max-layers", type=click.IntRange(min=1), default=DEFAULT_MAX_LAYERS,
+              show_default=True, help="Refuse specs that expand to more layers.")
+@click.option("--memory-limit", metavar="SIZE",
+              help="Refuse a run that would need more (512MiB, 1.5GiB, 2GB, bytes).")
+@click.option("--no-color", is_flag=True, help="No colours (NO_COLOR is honoured too).")
+def verify(spec, seed, as_json, input_shape, bindings, max_layers, memory_limit, no_color):
+    """Run SPEC in NumPy and compare every layer's output shape, parameters, buffers and
+    MACs with the analysis. Exit 0 when all agree, 1 with the rows that differ."""
+    from .api import verify as run_verify
+    from .sizes import parse_size
+
+    limit = _call(lambda stdin=None: parse_size(memory_limit, "--memory-limit")) \
+        if memory_limit else None
+    result = _call(run_verify, spec, seed=seed, input=input_shape, bindings=bindings,
+                   max_layers=max_layers, memory_limit=limit)
+    if as_json:
+        import json
+
+        from .render.verify import to_dict
+
+        click.echo(json.dumps(to_dict(result), ensure_ascii=False))
+    else:
+        from .render.verify import print_verified
+
+        print_verified(result, no_color=no_color)
+    if result.differences:
+        sys.exit(1)
+
+
 def _matrix(ctx, param, value):
     """A matrix given inline ("1 2; 3 4") or as the path of a file holding one."""
     if value is None:

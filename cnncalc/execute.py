@@ -43,7 +43,7 @@ def _elements(shape) -> int:
 
 
 def run_net(net: ir.Net, x=None, *, seed: int = 0, weights: dict | None = None,
-            dtype: str = "float32"):
+            dtype: str = "float32", runner: type | None = None):
     """The output array (N, *output shape) for the input `x` (N, *input shape), random
     (seeded) where not given; the weights from `weights` or seeded random."""
     import numpy as np
@@ -65,7 +65,7 @@ def run_net(net: ir.Net, x=None, *, seed: int = 0, weights: dict | None = None,
                                f"takes N x {'x'.join(map(str, shape))}", net.input.span)
         if x.dtype.kind in "fiu":
             x = x.astype(dtype, copy=False)
-    runner = _Run(weights, rng, np.dtype(dtype))
+    runner = (runner or _Run)(weights, rng, np.dtype(dtype))
     y = walk(net.body, runner, x)
     if weights is not None:
         unused = [k for k in weights if k not in runner.used and

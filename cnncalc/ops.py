@@ -7,6 +7,7 @@ pixels or channels. Imported only by `run` and `verify`: the analysis never load
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -30,8 +31,10 @@ def windows(x: np.ndarray, k, s, d) -> np.ndarray:
     return v[index]
 
 
-def conv(x: np.ndarray, w: np.ndarray, b, s, pads, d, groups: int) -> np.ndarray:
-    """PyTorch's ConvNd: w is (OUT, C/g, *k)."""
+def conv(x: np.ndarray, w: np.ndarray, b, s, pads, d, groups: int,
+         count: list | None = None) -> np.ndarray:
+    """PyTorch's ConvNd: w is (OUT, C/g, *k). `count` gets the multiply-accumulates the
+    matmul performed (its three dimensions multiplied), for verify."""
     nd = w.ndim - 2
     cols = windows(pad(x, pads), w.shape[2:], s, d)          # (N, C, *out, *k)
     n, c = cols.shape[:2]
@@ -46,36 +49,44 @@ def conv(x: np.ndarray, w: np.ndarray, b, s, pads, d, groups: int) -> np.ndarray
     out_ch = w.shape[0]
     wg = w.reshape((g, out_ch // g, -1)).transpose(0, 2, 1)  # (g, C/g·prod(k), OUT/g)
     y = np.matmul(cols, wg[None])                             # (N, g, positions, OUT/g)
+    if count is not None:
+        count.append(n * g * positions * cols.shape[-1] * wg.shape[-1])
     y = y.transpose(0, 1, 3, 2).reshape((n, out_ch) + out_sizes)
     if b is not None:
         y = y + b.reshape((1, -1) + (1,) * nd)
     return y
 
 
-def deconv(x: np.ndarray, w: np.ndarray, b, s, p, op, d, groups: int) -> np.ndarray:
-    """PyTorch's ConvTransposeNd (w is (C, OUT/g, *k)) as a convolution of the input with
-    zeros inserted between its pixels, by the flipped, transposed kernel."""
+def deconv(x: np.ndarray, w: np.ndarray, b, s, p, op, d, groups: int,
+           count: list | None = None) -> np.ndarray:
+    """PyTorch's ConvTransposeNd (w is (C, OUT/g, *k)) by scatter (col2im): every input
+    pixel times the kernel in one batched matmul, then each kernel tap's products added
+    into the output at stride s — a loop over the taps, never over pixels. Its work is
+    weights × input positions, the convention's count."""
     nd = w.ndim - 2
     n, c = x.shape[:2]
-    size = tuple((ni - 1) * si + 1 for ni, si in zip(x.shape[2:], s))
-    up = np.zeros((n, c) + size, dtype=x.dtype)
-    up[(slice(None), slice(None)) + tuple(slice(None, None, si) for si in s)] = x
-    g = groups
-    out_g = w.shape[1]
-    # (C, OUT/g, *k) -> (OUT, C/g, *k), flipped in space
-    wt = w.reshape((g, c // g, out_g) + w.shape[2:]).swapaxes(1, 2)
-    wt = wt.reshape((g * out_g, c // g) + w.shape[2:])
-    wt = np.flip(wt, axis=tuple(range(2, 2 + nd)))
-    pads = []
-    for ki, pi, oi, di in zip(w.shape[2:], p, op, d):
-        edge = di * (ki - 1) - pi
-        pads.append((edge, edge + oi))
-    # a negative edge crops instead of padding
-    crop = tuple(slice(max(0, -before), (up.shape[2 + i] - max(0, -after)) or None)
-                 for i, (before, after) in enumerate(pads))
-    up = up[(slice(None), slice(None)) + crop]
-    pads = [(max(0, before), max(0, after)) for before, after in pads]
-    return conv(up, wt, b, (1,) * nd, pads, d, g)
+    g, out_g, k = groups, w.shape[1], w.shape[2:]
+    sizes = x.shape[2:]
+    positions = int(np.prod(sizes))
+    xg = x.reshape((n, g, c // g, positions)).transpose(0, 1, 3, 2)      # (N, g, P, C/g)
+    wg = w.reshape((g, c // g, out_g * int(np.prod(k))))                 # (g, C/g, O/g·k)
+    cols = np.matmul(xg, wg[None])                                       # (N, g, P, O/g·k)
+    if count is not None:
+        count.append(n * positions * c * out_g * int(np.prod(k)))
+    cols = cols.reshape((n, g) + sizes + (out_g,) + k)
+    full = tuple((ni - 1) * si + di * (ki - 1) + 1 + oi
+                 for ni, si, di, ki, oi in zip(sizes, s, d, k, op))
+    y = np.zeros((n, g, out_g) + full, dtype=np.result_type(x, w))
+    for tap in itertools.product(*(range(ki) for ki in k)):
+        where = tuple(slice(t * di, t * di + (ni - 1) * si + 1, si)
+                      for t, di, ni, si in zip(tap, d, sizes, s))
+        y[(slice(None),) * 3 + where] += np.moveaxis(cols[(Ellipsis,) + tap], -1, 2)
+    out = tuple(fi - 2 * pi for fi, pi in zip(full, p))
+    y = y[(slice(None),) * 3 + tuple(slice(pi, pi + oi) for pi, oi in zip(p, out))]
+    y = y.reshape((n, g * out_g) + out)
+    if b is not None:
+        y = y + b.reshape((1, -1) + (1,) * nd)
+    return y
 
 
 def pool(x: np.ndarray, mode: str, k, s, pads, d, ceil_extra) -> np.ndarray:

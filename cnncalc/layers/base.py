@@ -102,6 +102,7 @@ class LayerKind:
     summary: str = ""
     positional: tuple[Option, ...] = ()
     options: tuple[Option, ...] = ()
+    buffer_names: tuple[str, ...] = ()  # tensors that are kept, not learned (BN's statistics)
 
     # --- rules (override what differs from "shape preserved, nothing counted") ----------
 
@@ -133,8 +134,10 @@ class LayerKind:
         """The learned and kept arrays, by PyTorch's names: {"weight": (OUT, C, 3, 3)}."""
         return {}
 
-    def forward(self, layer: Layer, x, arrays: dict):
-        """x: an array (N, *input shape); arrays: this layer's tensors. Inference."""
+    def forward(self, layer: Layer, x, arrays: dict, count: list | None = None):
+        """x: an array (N, *input shape); arrays: this layer's tensors. Inference. A kind
+        that multiplies appends the multiply-accumulates it performed to `count` (verify
+        compares them with `macs()`)."""
         return x
 
     # --- syntax, for `cnncalc layers` and error messages ----------------------------------

@@ -56,13 +56,13 @@ class Conv(Window):
             found["bias"] = (c_out,)
         return found
 
-    def forward(self, layer, x, arrays):
+    def forward(self, layer, x, arrays, count=None):
         from .. import ops
 
         axes = self.axes(layer, x.shape[1:])
         return ops.conv(x, arrays["weight"], arrays.get("bias"), [a.s for a in axes],
                         [(a.left, a.right) for a in axes], [a.d for a in axes],
-                        self.channels(layer, x.shape[1:])[1])
+                        self.channels(layer, x.shape[1:])[1], count)
 
 
 @register
@@ -125,13 +125,13 @@ class Deconv(Window):
             found["bias"] = (layer.opts["out"],)
         return found
 
-    def forward(self, layer, x, arrays):
+    def forward(self, layer, x, arrays, count=None):
         from .. import ops
 
         ndim = x.ndim - 2
         s, p, op, d = (per_axis(layer, o, ndim) for o in ("s", "p", "op", "d"))
         return ops.deconv(x, arrays["weight"], arrays.get("bias"), s, p, op, d,
-                          layer.opts["g"])
+                          layer.opts["g"], count)
 
     def receptive_field(self, layer, x, rf, ctx):
         # Each output position gathers from at most floor(d(k-1)/s) + 1 inputs; the grid

@@ -39,8 +39,11 @@ class Linear(LayerKind):
             found["bias"] = (layer.opts["out"],)
         return found
 
-    def forward(self, layer, x, arrays):
-        y = x.reshape(x.shape[0], -1) @ arrays["weight"].T
+    def forward(self, layer, x, arrays, count=None):
+        flat = x.reshape(x.shape[0], -1)
+        y = flat @ arrays["weight"].T
+        if count is not None:
+            count.append(flat.shape[0] * flat.shape[1] * arrays["weight"].shape[0])
         return y + arrays["bias"] if "bias" in arrays else y
 
 
@@ -52,7 +55,7 @@ class Flatten(LayerKind):
     def output_shape(self, layer, x, ctx):
         return (product(x),)
 
-    def forward(self, layer, x, arrays):
+    def forward(self, layer, x, arrays, count=None):
         return x.reshape(x.shape[0], -1)  # the field is kept: the default rule
 
 
@@ -76,7 +79,7 @@ class Embedding(LayerKind):
     def tensors(self, layer, x):
         return {"weight": (layer.opts["vocab"], layer.opts["dim"])}
 
-    def forward(self, layer, x, arrays):
+    def forward(self, layer, x, arrays, count=None):
         from ..errors import CnnCalcError
 
         ids = x.astype("int64")

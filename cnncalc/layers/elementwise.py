@@ -14,6 +14,7 @@ class BatchNorm(LayerKind):
     aliases = ("batchnorm", "batchnorm1d", "batchnorm2d", "batchnorm3d")
     summary = "batch normalisation: scale and shift per channel (running mean, var as buffers)"
     fills = {"weight": 1.0, "bias": 0.0, "running_mean": 0.0, "running_var": 1.0}  # PyTorch's
+    buffer_names = ("running_mean", "running_var")
 
     def params(self, layer, x):
         return 2 * x[0]
@@ -25,7 +26,7 @@ class BatchNorm(LayerKind):
         return {"weight": (x[0],), "bias": (x[0],), "running_mean": (x[0],),
                 "running_var": (x[0],)}
 
-    def forward(self, layer, x, arrays):
+    def forward(self, layer, x, arrays, count=None):
         shape = (1, -1) + (1,) * (x.ndim - 2)
         scale = arrays["weight"] / (arrays["running_var"] + 1e-5) ** 0.5  # PyTorch's eps
         return (x - arrays["running_mean"].reshape(shape)) * scale.reshape(shape) + \
@@ -42,7 +43,7 @@ ACTIVATIONS = {
 
 
 def _activation(name: str, what: str) -> type[LayerKind]:
-    def forward(self, layer, x, arrays):
+    def forward(self, layer, x, arrays, count=None):
         from .. import ops
 
         return ops.activation(self.name, x)
@@ -61,7 +62,7 @@ class LeakyReLU(LayerKind):
     summary = "activation: x if x > 0 else slope·x"
     positional = (Option("slope", RATE, Fraction(1, 100), "negative slope"),)
 
-    def forward(self, layer, x, arrays):
+    def forward(self, layer, x, arrays, count=None):
         from .. import ops
 
         return ops.activation("leakyrelu", x, float(layer.opts["slope"]))
@@ -80,7 +81,7 @@ class PReLU(LayerKind):
     def tensors(self, layer, x):
         return {"weight": (x[0] if layer.opts["per_channel"] else 1,)}
 
-    def forward(self, layer, x, arrays):
+    def forward(self, layer, x, arrays, count=None):
         a = arrays["weight"].reshape((1, -1) + (1,) * (x.ndim - 2))
         return x.clip(min=0) + a * x.clip(max=0)
 
@@ -105,7 +106,7 @@ class LocalResponseNorm(LayerKind):
     summary = "local response normalisation across SIZE neighbouring channels (AlexNet)"
     positional = (Option("size", COUNT, 5, "channels in the window"),)
 
-    def forward(self, layer, x, arrays):
+    def forward(self, layer, x, arrays, count=None):
         """PyTorch's defaults: x / (1 + 1e-4 · mean of x² over `size` channels)^0.75, the
         window from size//2 before to (size - 1)//2 after, zeros beyond the edges."""
         import numpy as np

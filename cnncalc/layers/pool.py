@@ -75,7 +75,7 @@ class Pool(Window):
         return tuple(out) + tuple(rf[len(out):])
 
 
-    def forward(self, layer, x, arrays):
+    def forward(self, layer, x, arrays, count=None):
         import numpy as np
 
         from .. import ops

@@ -16,7 +16,7 @@ class Upsample(LayerKind):
         dims = spatial(layer, x, self)
         return (x[0],) + tuple(n * s for n, s in zip(dims, per_axis(layer, "factor", len(dims))))
 
-    def forward(self, layer, x, arrays):
+    def forward(self, layer, x, arrays, count=None):
         for axis, s in enumerate(per_axis(layer, "factor", x.ndim - 2), start=2):
             x = x.repeat(s, axis=axis)  # nearest: each pixel s times
         return x
@@ -38,7 +38,7 @@ class Pad(LayerKind):
         pads = per_axis(layer, "p", len(dims))
         return (x[0],) + tuple(n + 2 * p for n, p in zip(dims, pads))
 
-    def forward(self, layer, x, arrays):
+    def forward(self, layer, x, arrays, count=None):
         from .. import ops
 
         return ops.pad(x, [(p, p) for p in per_axis(layer, "p", x.ndim - 2)])
@@ -63,7 +63,7 @@ class ChannelShuffle(LayerKind):
                         f"{ctx.show_value(g)} shuffle groups", "groups")
         return x
 
-    def forward(self, layer, x, arrays):
+    def forward(self, layer, x, arrays, count=None):
         g = layer.opts["groups"]
         n, c = x.shape[:2]
         return x.reshape((n, g, c // g) + x.shape[2:]).swapaxes(1, 2).reshape(x.shape)
