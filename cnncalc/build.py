@@ -14,7 +14,7 @@ from typing import Any
 from . import ir
 from .errors import CnnCalcError, Span, closest, did_you_mean, one_line
 from .layers import REGISTRY
-from .layers.base import AXES, BOOL, COUNT, FLAG, INT, PADDING, RATE, LayerKind, Option
+from .layers.base import AXES, BOOL, FLAG, INT, PADDING, RATE, LayerKind, Option
 from .layers.merge import MERGES
 from .numbers import (Conditions, as_int, at_least, divides, exact_div, floor_div, is_concrete,
                       mod, show, symbol)

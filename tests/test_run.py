@@ -1,7 +1,6 @@
 """`cnncalc run` without PyTorch: the course's pooling example, the output shape of every
 example against the analysis (two separate computations), and the command line."""
 
-import json
 from pathlib import Path
 
 import numpy as np
