@@ -33,25 +33,28 @@ def windows(x: np.ndarray, k, s, d) -> np.ndarray:
 
 def conv(x: np.ndarray, w: np.ndarray, b, s, pads, d, groups: int,
          count: list | None = None) -> np.ndarray:
-    """PyTorch's ConvNd: w is (OUT, C/g, *k). `count` gets the multiply-accumulates the
-    matmul performed (its three dimensions multiplied), for verify."""
+    """PyTorch's ConvNd: w is (OUT, C/g, *k). One matmul per group, weights on the left:
+    (OUT/g, C/g·prod(k)) @ (C/g·prod(k), positions) gives the output already channels
+    first, and a 1x1 convolution multiplies the input itself, with no window copy. `count`
+    gets the multiply-accumulates the matmul performed (its three dimensions), for verify."""
     nd = w.ndim - 2
-    cols = windows(pad(x, pads), w.shape[2:], s, d)          # (N, C, *out, *k)
-    n, c = cols.shape[:2]
-    out_sizes = cols.shape[2:2 + nd]
-    g = groups
-    # (N, g, C/g, *out, *k) -> (N, g, positions, C/g·prod(k)): one row per output position,
-    # so each group is one large matmul (a batch of small ones per row is several times slower)
-    cols = cols.reshape((n, g, c // g) + cols.shape[2:])
-    order = (0, 1) + tuple(range(3, 3 + nd)) + (2,) + tuple(range(3 + nd, 3 + 2 * nd))
-    positions = int(np.prod(out_sizes))
-    cols = cols.transpose(order).reshape((n, g, positions, -1))
-    out_ch = w.shape[0]
-    wg = w.reshape((g, out_ch // g, -1)).transpose(0, 2, 1)  # (g, C/g·prod(k), OUT/g)
-    y = np.matmul(cols, wg[None])                             # (N, g, positions, OUT/g)
+    k = w.shape[2:]
+    n, c = x.shape[:2]
+    g, out_ch = groups, w.shape[0]
+    if all(ki == 1 for ki in k) and not any(before or after for before, after in pads):
+        picked = x[(slice(None), slice(None)) + tuple(slice(None, None, si) for si in s)]
+        out_sizes = picked.shape[2:]
+        cols = picked.reshape((n, g, c // g, -1))                 # (N, g, C/g, positions)
+    else:
+        win = windows(pad(x, pads), k, s, d)                     # (N, C, *out, *k)
+        out_sizes = win.shape[2:2 + nd]
+        order = (0, 1) + tuple(range(2 + nd, 2 + 2 * nd)) + tuple(range(2, 2 + nd))
+        cols = win.transpose(order).reshape((n, g, -1, int(np.prod(out_sizes))))
+    wg = w.reshape((g, out_ch // g, -1))                         # (g, OUT/g, C/g·prod(k))
+    y = np.matmul(wg[None], cols)                                # (N, g, OUT/g, positions)
     if count is not None:
-        count.append(n * g * positions * cols.shape[-1] * wg.shape[-1])
-    y = y.transpose(0, 1, 3, 2).reshape((n, out_ch) + out_sizes)
+        count.append(n * g * wg.shape[1] * wg.shape[2] * cols.shape[-1])
+    y = y.reshape((n, out_ch) + tuple(out_sizes))
     if b is not None:
         y = y + b.reshape((1, -1) + (1,) * nd)
     return y

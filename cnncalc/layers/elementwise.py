@@ -29,8 +29,8 @@ class BatchNorm(LayerKind):
     def forward(self, layer, x, arrays, count=None):
         shape = (1, -1) + (1,) * (x.ndim - 2)
         scale = arrays["weight"] / (arrays["running_var"] + 1e-5) ** 0.5  # PyTorch's eps
-        return (x - arrays["running_mean"].reshape(shape)) * scale.reshape(shape) + \
-            arrays["bias"].reshape(shape)
+        shift = arrays["bias"] - arrays["running_mean"] * scale  # one pass over x, not three
+        return x * scale.reshape(shape) + shift.reshape(shape)
 
 
 ACTIVATIONS = {
