@@ -54,6 +54,36 @@ def _bindings(ctx, param, values) -> dict:
     return out
 
 
+# Options that several commands share, declared once.
+_INPUT = click.option("--input", "input_shape", metavar="SHAPE",
+                      help="Replace the spec's input shape, e.g. 3x320x320.")
+_BINDINGS = click.option("-D", "bindings", metavar="NAME=VALUE", multiple=True,
+                         callback=_bindings,
+                         help="Give a name of the spec a value (repeatable): -D H=224 -D C=3.")
+_MAX_LAYERS = click.option("--max-layers", type=click.IntRange(min=1),
+                           default=DEFAULT_MAX_LAYERS, show_default=True,
+                           help="Refuse specs that expand to more layers.")
+_NO_COLOR = click.option("--no-color", is_flag=True,
+                         help="No colours (NO_COLOR is honoured too).")
+
+
+def _memory_limit(ctx, param, value) -> int | None:
+    """`--memory-limit 1.5GiB` -> bytes; a size that cannot be read exits 2, located."""
+    if value is None:
+        return None
+    from .sizes import parse_size
+
+    try:
+        return parse_size(value, "--memory-limit")
+    except CnnCalcError as e:
+        _fail(e)
+
+
+_MEMORY_LIMIT = click.option("--memory-limit", metavar="SIZE", callback=_memory_limit,
+                             help="Refuse a run that would need more memory (512MiB, 1.5GiB, "
+                                  "2GB, 500MB, bytes); default: half the free memory.")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="cnncalc", message="%(prog)s %(version)s")
 def main() -> None:
@@ -73,17 +103,14 @@ def main() -> None:
               default="table", show_default=True, help="Output format.")
 @click.option("--depth", type=click.IntRange(min=1), default=None,
               help="Fold rows nested deeper than N levels into their block.")
-@click.option("--input", "input_shape", metavar="SHAPE",
-              help="Replace the spec's input shape, e.g. 3x320x320.")
+@_INPUT
 @click.option("--dtype", default="float32", show_default=True,
               type=click.Choice(list(DTYPE_BYTES), case_sensitive=False),
               help="Element type for the memory figures.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-@click.option("--no-color", is_flag=True, help="No colours (NO_COLOR is honoured too).")
-@click.option("--max-layers", type=click.IntRange(min=1), default=DEFAULT_MAX_LAYERS,
-              show_default=True, help="Refuse specs that expand to more layers.")
-@click.option("-D", "bindings", metavar="NAME=VALUE", multiple=True, callback=_bindings,
-              help="Give a name of the spec a value (repeatable): -D H=224 -D C=3.")
+@_NO_COLOR
+@_MAX_LAYERS
+@_BINDINGS
 def analyze(spec, as_json, fmt, depth, input_shape, dtype, strict, no_color, max_layers,
             bindings):
     """Per-layer table and totals for SPEC: a .cnn file, '-' (stdin) or the spec text.
@@ -141,13 +168,11 @@ _INT = re.compile(r"-?[0-9]+\Z")
 @click.option("--range", "ranges", metavar="NAME=LO..HI", multiple=True, callback=_range,
               help="Search NAME from LO to HI (repeatable); defaults depend on what the name "
                    "is (padding 0..10, kernel 1..11, stride 1..8, repeat 1..32 ...).")
-@click.option("-D", "bindings", metavar="NAME=VALUE", multiple=True, callback=_bindings,
-              help="Give a name a value instead of solving for it (repeatable).")
-@click.option("--input", "input_shape", metavar="SHAPE", help="Replace the spec's input shape.")
+@_BINDINGS
+@_INPUT
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
-@click.option("--no-color", is_flag=True, help="No colours (NO_COLOR is honoured too).")
-@click.option("--max-layers", type=click.IntRange(min=1), default=DEFAULT_MAX_LAYERS,
-              show_default=True, help="Refuse specs that expand to more layers.")
+@_NO_COLOR
+@_MAX_LAYERS
 def solve(spec, output, max_params, max_macs, rf, ranges, bindings, input_shape, as_json,
           no_color, max_layers):
     """Every value of SPEC's unknown names that meets the constraints (at least one of
@@ -181,12 +206,10 @@ def solve(spec, output, max_params, max_macs, rf, ranges, bindings, input_shape,
               help="Explain one layer (or the layers of one block), by its path: conv1, "
                    "layer2.bottleneck_down.")
 @click.option("--json", "as_json", is_flag=True, help="The steps as JSON.")
-@click.option("--input", "input_shape", metavar="SHAPE", help="Replace the spec's input shape.")
-@click.option("-D", "bindings", metavar="NAME=VALUE", multiple=True, callback=_bindings,
-              help="Give a name of the spec a value (repeatable).")
-@click.option("--no-color", is_flag=True, help="No colours (NO_COLOR is honoured too).")
-@click.option("--max-layers", type=click.IntRange(min=1), default=DEFAULT_MAX_LAYERS,
-              show_default=True, help="Refuse specs that expand to more layers.")
+@_INPUT
+@_BINDINGS
+@_NO_COLOR
+@_MAX_LAYERS
 def explain(spec, layer_path, as_json, input_shape, bindings, no_color, max_layers):
     """Every layer's arithmetic written out, formula then numbers, as the course writes it:
     (N − F + 2P)/S + 1 = (32 − 5 + 2·2)/1 + 1 = 32."""
@@ -230,14 +253,10 @@ def explain(spec, layer_path, as_json, input_shape, bindings, no_color, max_laye
 @click.option("--save-output", "save_output", metavar="Y.npy", help="Save the output array.")
 @click.option("--dtype", type=click.Choice(["float32", "float64"]), default="float32",
               show_default=True, help="What the net computes in.")
-@click.option("--input", "input_shape", metavar="SHAPE", help="Replace the spec's input shape.")
-@click.option("-D", "bindings", metavar="NAME=VALUE", multiple=True, callback=_bindings,
-              help="Give a name of the spec a value (repeatable).")
-@click.option("--max-layers", type=click.IntRange(min=1), default=DEFAULT_MAX_LAYERS,
-              show_default=True, help="Refuse specs that expand to more layers.")
-@click.option("--memory-limit", metavar="SIZE",
-              help="Refuse a run that would need more (512MiB, 1.5GiB, 2GB, 500MB, bytes); "
-                   "default: half the free memory.")
+@_INPUT
+@_BINDINGS
+@_MAX_LAYERS
+@_MEMORY_LIMIT
 def run_command(spec, seed, input_npy, weights, save_output, dtype, input_shape, bindings,
                 max_layers, memory_limit):
     """Run SPEC forward in NumPy (inference) on a random or given input, with random or
@@ -246,14 +265,10 @@ def run_command(spec, seed, input_npy, weights, save_output, dtype, input_shape,
 
     from .api import load_arrays, run as run_net
 
-    from .sizes import parse_size
-
-    limit = _call(lambda stdin=None: parse_size(memory_limit, "--memory-limit")) \
-        if memory_limit else None
     x = _call(lambda stdin=None: load_arrays(input_npy, "--input-npy")) if input_npy else None
     start = time.perf_counter()
     y = _call(run_net, spec, x, seed=seed, weights=weights, dtype=dtype, input=input_shape,
-              bindings=bindings, max_layers=max_layers, memory_limit=limit)
+              bindings=bindings, max_layers=max_layers, memory_limit=memory_limit)
     seconds = time.perf_counter() - start
     if save_output:
         import numpy as np
@@ -274,24 +289,17 @@ def run_command(spec, seed, input_npy, weights, save_output, dtype, input_shape,
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Seed of the random input and weights.")
 @click.option("--json", "as_json", is_flag=True, help="The rows that differ, as JSON.")
-@click.option("--input", "input_shape", metavar="SHAPE", help="Replace the spec's input shape.")
-@click.option("-D", "bindings", metavar="NAME=VALUE", multiple=True, callback=_bindings,
-              help="Give a name of the spec a value (repeatable).")
-@click.option("--max-layers", type=click.IntRange(min=1), default=DEFAULT_MAX_LAYERS,
-              show_default=True, help="Refuse specs that expand to more layers.")
-@click.option("--memory-limit", metavar="SIZE",
-              help="Refuse a run that would need more (512MiB, 1.5GiB, 2GB, bytes).")
-@click.option("--no-color", is_flag=True, help="No colours (NO_COLOR is honoured too).")
+@_INPUT
+@_BINDINGS
+@_MAX_LAYERS
+@_MEMORY_LIMIT
+@_NO_COLOR
 def verify(spec, seed, as_json, input_shape, bindings, max_layers, memory_limit, no_color):
     """Run SPEC in NumPy and compare every layer's output shape, parameters, buffers and
     MACs with the analysis. Exit 0 when all agree, 1 with the rows that differ."""
     from .api import verify as run_verify
-    from .sizes import parse_size
-
-    limit = _call(lambda stdin=None: parse_size(memory_limit, "--memory-limit")) \
-        if memory_limit else None
     result = _call(run_verify, spec, seed=seed, input=input_shape, bindings=bindings,
-                   max_layers=max_layers, memory_limit=limit)
+                   max_layers=max_layers, memory_limit=memory_limit)
     if as_json:
         import json
 
@@ -338,7 +346,7 @@ def _matrix(ctx, param, value):
               help="Spacing between the kernel's taps.")
 @click.option("--steps", is_flag=True, help="Show every window, its products and its sum.")
 @click.option("--json", "as_json", is_flag=True, help='Print {"output": [[...]]}.')
-@click.option("--no-color", is_flag=True, help="No colours (NO_COLOR is honoured too).")
+@_NO_COLOR
 def demo(operation, matrix, kernel, k, stride, pad, pad_value, dilation, steps, as_json,
          no_color):
     """One convolution or pooling on a small matrix, worked as the course does by hand.
