@@ -16,8 +16,8 @@ from .errors import CnnCalcError, Span, closest, did_you_mean, one_line
 from .layers import REGISTRY
 from .layers.base import AXES, BOOL, FLAG, INT, PADDING, RATE, LayerKind, Option
 from .layers.merge import MERGES
-from .numbers import (Conditions, as_int, at_least, divides, exact_div, floor_div, is_concrete,
-                      mod, show, symbol)
+from .numbers import (Conditions, at_least, divides, exact_div, floor_div, is_concrete,
+                      mod, plain, show, symbol)
 from .syntax import tree as t
 from .syntax.parser import BLOCK_KINDS
 
@@ -350,7 +350,7 @@ class _Builder:
     def check_one(self, opt: Option, value: Any, span: Span) -> Any:
         if opt.type == RATE:
             return value
-        value = as_int(value)
+        value = plain(value)
         if isinstance(value, Fraction):
             raise CnnCalcError(f"'{opt.name}' must be a whole number, not {float(value):g}",
                                span)
@@ -362,7 +362,7 @@ class _Builder:
     # --- values ---------------------------------------------------------------------------
 
     def count(self, expr: t.Expr, env, what: str, role: str = "") -> Any:
-        value = as_int(self.value(expr, env, role=role))
+        value = plain(self.value(expr, env, role=role))
         if isinstance(value, tuple):
             raise CnnCalcError(f"expected one number for {what}", expr.span)
         if isinstance(value, Fraction):

@@ -21,25 +21,22 @@ def peak_bytes(report, dtype: str) -> int:
     output and, for a convolution, the windows it multiplies (N·C·prod(k)·positions), with
     the block's input and every branch's output alive at a merge. An estimate on the side of
     too much; activations are freed as soon as the next layer has its input."""
+    from .layers.merge import MERGES
+    from .numbers import product
+
+    merges = {m.row_kind for m in MERGES.values()}
     elem = 8 if dtype == "float64" else 4
     batch = report.input.batch
     tensors = (report.totals.params + report.totals.buffers) * elem
     busiest = 0
     for row in report.rows:
-        live = (_elements(row.input_shape) + _elements(row.output_shape)) * batch
+        live = (product(row.input_shape) + product(row.output_shape)) * batch
         if row.kind in ("conv", "dwconv", "deconv") and row.macs:
             live += row.macs // max(row.output_shape[0], 1)  # the windows: MACs / filters
-        if row.kind in ("add", "concat", "mul"):
+        if row.kind in merges:
             live *= 3  # the block's input and its branches' outputs
         busiest = max(busiest, live * elem)
     return tensors + busiest
-
-
-def _elements(shape) -> int:
-    n = 1
-    for d in shape:
-        n *= d
-    return n
 
 
 def run_net(net: ir.Net, x=None, *, seed: int = 0, weights: dict | None = None,
@@ -96,7 +93,7 @@ class _Run(Visitor):
         """The layer's tensors: loaded under `<path>.<name>`, or seeded random."""
         out = {}
         prefix = ".".join(path)
-        fills = getattr(layer.kind, "fills", {})
+        fills = layer.kind.fills
         for name, shape in layer.kind.tensors(layer, x.shape[1:]).items():
             key = f"{prefix}.{name}"
             if self.weights is None:

@@ -48,8 +48,6 @@ def plain(value: Any) -> Any:
     return value
 
 
-as_int = plain  # the builder's name for it
-
 
 def _sym():
     from .symbolic import normal  # imports sympy: only ever reached with a symbolic value

@@ -59,11 +59,12 @@ class _Walk:
         self.claimed: dict[tuple, Span | None] = {}  # path -> where it was written
 
     def claim(self, path: tuple, span: Span | None) -> None:
-        first = self.claimed.setdefault(path, span)
-        if first is not span:
+        if path in self.claimed:
+            first = self.claimed[path]
             where = f" (line {first.line})" if first is not None else ""
             raise CnnCalcError(f"two rows are named '{'.'.join(path)}': this one and the one "
                                f"written earlier{where}; label one of them", span)
+        self.claimed[path] = span
 
     def seq(self, seq: ir.Seq, value: Any, path: tuple, scope: Counter) -> Any:
         """`scope` counts the automatic names already given at this level of the path."""

@@ -103,6 +103,7 @@ class LayerKind:
     positional: tuple[Option, ...] = ()
     options: tuple[Option, ...] = ()
     buffer_names: tuple[str, ...] = ()  # tensors that are kept, not learned (BN's statistics)
+    fills: dict = {}  # tensors that start at a constant (BN's 1, 0, 0, 1), not at random
 
     # --- rules (override what differs from "shape preserved, nothing counted") ----------
 
