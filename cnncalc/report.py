@@ -96,6 +96,10 @@ class Report(NamedTuple):
 
         return to_text(value, self.order, unicode=False)
 
+    def conditions_json(self) -> list:
+        """`"conditions"` of the JSON: [{text, expr, path, line}] (empty for a concrete spec)."""
+        return [_stated(c) for c in self.summary.conditions] if self.summary else []
+
     def to_dict(self) -> dict:
         show = self.display_shape
         _num = self.json_value
@@ -121,7 +125,7 @@ class Report(NamedTuple):
                 "param_bytes": _num(t.param_bytes), "total_bytes": _num(t.total_bytes)},
             # the first line of each warning as printed on stderr: FILE:LINE:COL: warning: …
             "warnings": [w.render().split("\n", 1)[0] for w in self.warnings],
-            "conditions": [_stated(c) for c in summary.conditions] if summary else [],
+            "conditions": self.conditions_json(),
             "exact_when": [_stated(c) for c in summary.exact_when] if summary else [],
             "min_input": (None if summary is None or summary.min_input is None
                           else show(summary.min_input)),

@@ -67,7 +67,6 @@ def print_explained(report: Report, explained, no_color: bool = False) -> None:
 
 def to_dict(report: Report, explained) -> dict:
     value = report.json_value
-    summary = report.summary
 
     def result(v):
         return [value(x) for x in v] if isinstance(v, tuple) else value(v)
@@ -85,6 +84,6 @@ def to_dict(report: Report, explained) -> dict:
                        "exact": None if s.exact is None else result(s.exact), "note": s.note}
                       for s in e.steps]}
             for e in explained],
-        "conditions": report.to_dict()["conditions"] if summary else [],
+        "conditions": report.conditions_json(),
         "warnings": [w.render().split("\n", 1)[0] for w in report.warnings],
     }
