@@ -7,7 +7,7 @@ check them against the course notes and PyTorch's documentation.
 
 from __future__ import annotations
 
-from .numbers import ceil_div, exact_div, floor_div, half, maximum, minimum, mod
+from .numbers import ceil_div, common_divisor, exact_div, floor_div, half, maximum, minimum, mod
 
 
 def dilated(k, d):
@@ -77,6 +77,16 @@ def deconv_macs(c_in, c_out, kernel_volume, in_positions, groups=1):
 def flops(macs):
     """A multiply-accumulate is two floating-point operations."""
     return 2 * macs
+
+
+def deconv_rf_size(r_in, j_in, k, s=1, d=1):
+    """A transposed convolution's largest field: the taps t that meet at one output satisfy
+    t·d ≡ o + p (mod s), one class modulo s/g (g = gcd(d, s)), so at most ⌈k·g/s⌉ of them,
+    whose inputs lie d/g apart: r_out = r_in + (⌈k·g/s⌉ − 1)·(d/g)·j_in."""
+    g = common_divisor(d, s)
+    if g == 1:
+        return r_in + (ceil_div(k, s) - 1) * d * j_in
+    return r_in + (ceil_div(k * g, s) - 1) * exact_div(d, g) * j_in
 
 
 def linear_params(n_in, n_out, bias=True):

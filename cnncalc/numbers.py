@@ -97,6 +97,17 @@ def exact_div(a, b):
     return plain(_sym().to_sympy(a) / _sym().to_sympy(b))
 
 
+def common_divisor(a, b):
+    """gcd(a, b) of whole numbers. Where a symbol makes it unknown it is taken as 1, which is
+    exact whenever either is 1 (a dilation or stride of 1, the usual case)."""
+    a, b = value_of(a), value_of(b)
+    if is_concrete(a) and is_concrete(b):
+        import math
+
+        return math.gcd(int(a), int(b))
+    return 1
+
+
 def half(value):
     """value/2 exactly (the centre of a window)."""
     return exact_div(value, 2)

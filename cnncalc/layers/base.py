@@ -14,6 +14,7 @@ from typing import NamedTuple, Any, Callable
 from ..errors import CnnCalcError, Span
 from ..ir import Layer, in_layout
 from ..numbers import Conditions, divides, show, show_shape
+from .grid import Grid, window_reads
 
 REQUIRED = object()
 
@@ -45,12 +46,20 @@ class AxisRF(NamedTuple):
     """Receptive field along one input axis (Araujo et al., Distill 2019): the size of the
     field of one output position, the jump between neighbouring positions' fields and the
     centre of the first one; `positions` is how many positions the axis has at this point
-    (kept through a flatten, so an fc after it knows what it combines)."""
+    (kept through a flatten, so an fc after it knows what it combines).
+
+    Where the fields differ from position to position (after a transposed convolution, an
+    upsampling, an uneven adaptive pool) `grid` holds them exactly (`grid.py`): `size` is
+    then the largest, `jump` the mean step. `exact` is False where neither describes each
+    position (a branch broadcast onto the others, a period too long to write out): `size` is
+    then the largest field of the closed forms, which `verify` checks alone."""
 
     size: Any
     jump: Any
     start: Any
     positions: Any = None
+    grid: Any = None
+    exact: bool = True
 
 
 class Tiling(NamedTuple):
@@ -240,6 +249,35 @@ def combined(rf: tuple) -> tuple[AxisRF, ...]:
     the image (dsl.md §5), so the field never shrinks along the net."""
     from .. import formulas as f
 
-    return tuple(AxisRF(f.rf_size(a.size, a.jump, a.positions),
-                        a.jump * a.positions,
-                        f.rf_start(a.start, a.jump, a.positions, 0), 1) for a in rf)
+    closed = tuple(AxisRF(f.rf_size(a.size, a.jump, a.positions), a.jump * a.positions,
+                          f.rf_start(a.start, a.jump, a.positions, 0), 1) for a in rf)
+    if not any(a.grid is not None for a in rf):
+        return closed
+    return through(rf, [window_reads(a.positions, a.positions, 0, 1) for a in rf], closed)
+
+
+def concrete(*values) -> bool:
+    """Plain whole numbers (not symbols, not the traced values of `explain`): the fields can
+    be written out position by position."""
+    return all(type(v) is int for v in values)
+
+
+def through(rf: tuple, reads: list, closed: tuple) -> tuple[AxisRF, ...]:
+    """Each axis's fields mapped through a layer that reads as `reads` says (`grid.py`),
+    exactly; `closed` (the closed forms' answer) stands where that cannot be done, and gives
+    the first field's centre where the first position sees nothing."""
+    out = []
+    for a, r, c in zip(rf, reads, closed):
+        g = a.grid
+        if g is None and a.exact and concrete(a.size, a.jump):
+            g = Grid.uniform(a.size, a.jump, a.start)
+        g = g.through(r) if g is not None else None
+        out.append(c._replace(exact=False) if g is None else from_grid(g, c))
+    return tuple(out) + tuple(rf[len(out):])
+
+
+def from_grid(g: Grid, closed: AxisRF) -> AxisRF:
+    """The three numbers of a grid's fields; the grid is kept only where they differ."""
+    centre = g.centre(0)
+    return AxisRF(g.largest(), g.jump, closed.start if centre is None else centre,
+                  closed.positions, None if g.uniform_fields else g)

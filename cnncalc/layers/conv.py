@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from .. import formulas as f
 from ..trace import worked
-from ..numbers import at_least, divides, exact_div, floor_div, greater, half, maximum, product
-from .base import (BOOL, COUNT, INT, AxisRF, Option, per_axis, register, require, spatial)
+from ..numbers import at_least, divides, exact_div, greater, half, maximum, product
+from .base import (BOOL, COUNT, INT, AxisRF, Option, concrete, per_axis, register, require,
+                   spatial, through)
+from .grid import Reads
 from .window import DILATION, GROUPS, KERNEL, PAD, STRIDE, Window
 
 OUT = Option("out", COUNT, doc="output channels")
@@ -134,12 +136,20 @@ class Deconv(Window):
                           layer.opts["g"], count)
 
     def receptive_field(self, layer, x, rf, ctx):
-        # Each output position gathers from at most floor(d(k-1)/s) + 1 inputs; the grid
-        # becomes s times finer, so the jump divides by s.
+        # The grid becomes s times finer, so the jump divides by s; output o reads input i
+        # through tap t where o = i·s − p + t·d.
         ndim = len(x) - 1
         ks, ss, ps, ds = (per_axis(layer, o, ndim) for o in ("k", "s", "p", "d"))
-        out = []
+        out, reads = [], []
         for a, k, s, p, d in zip(rf, ks, ss, ps, ds):
-            out.append(AxisRF(a.size + floor_div(d * (k - 1), s) * a.jump, exact_div(a.jump, s),
+            out.append(AxisRF(f.deconv_rf_size(a.size, a.jump, k, s, d), exact_div(a.jump, s),
                               a.start + exact_div(p - half(d * (k - 1)), s) * a.jump))
-        return tuple(out) + tuple(rf[len(out):])
+            reads.append(Reads(_deconv_reads(k, s, p, d), s, 1))
+        if not concrete(*ks, *ss, *ps, *ds):
+            return tuple(out) + tuple(rf[len(out):])
+        return through(rf, reads, out)  # fields differ from one output to the next
+
+
+def _deconv_reads(k, s, p, d):
+    return lambda o: [(o + p - t * d) // s for t in reversed(range(k))
+                      if (o + p - t * d) % s == 0]

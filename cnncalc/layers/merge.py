@@ -10,7 +10,8 @@ from functools import reduce
 
 from ..errors import CnnCalcError, Span
 from ..numbers import decide, divides, equal, exact_div, half, maximum, minimum
-from .base import AxisRF, Context, Shape
+from .base import AxisRF, Context, Shape, from_grid
+from .grid import Grid, union
 
 MERGES: dict[str, "MergeKind"] = {}
 
@@ -46,19 +47,34 @@ class MergeKind:
         window of each spans start ± (size - 1)/2; the merged field spans them all. The grid
         (jump) is that of a branch whose output already has the merged size — a
         squeeze-excite branch sees everything, but its 1x1 output is broadcast onto the main
-        branch's grid."""
+        branch's grid, where each position's field is then no longer start + i·jump wide
+        (`exact` False: only the largest field is known)."""
         if any(len(f) != len(fields[0]) for f in fields):
             return fields[0]
-        on_grid = [f for f, o in zip(fields, outs) if _same(o[1:], y[1:])] or fields
+        on_grid = [f for f, o in zip(fields, outs) if _same(o[1:], y[1:])]
+        broadcast = len(on_grid) < len(fields)
+        on_grid = on_grid or fields
         merged = []
         for i in range(len(fields[0])):
             axis = [f[i] for f in fields]
             begin = reduce(minimum, (a.start - half(a.size - 1) for a in axis))
             end = reduce(maximum, (a.start + half(a.size - 1) for a in axis))
             grid = on_grid[0][i]
-            merged.append(AxisRF(end - begin + 1, grid.jump, half(begin + end),
-                                 grid.positions))
+            exact = not broadcast and all(a.exact for a in axis) and \
+                all(decide(equal(a.jump, grid.jump)) is True for a in axis)
+            closed = AxisRF(end - begin + 1, grid.jump, half(begin + end), grid.positions,
+                            exact=exact)
+            merged.append(_union(axis, closed) if exact else closed)
         return tuple(merged)
+
+
+def _union(axis: list, closed: AxisRF) -> AxisRF:
+    """Position by position, where a branch's fields differ from one position to the next."""
+    if all(a.grid is None for a in axis):
+        return closed  # fields start + i·jump wide in every branch, and so their union
+    grids = [a.grid or Grid.uniform(a.size, a.jump, a.start) for a in axis]
+    joined = union(grids) if all(g is not None for g in grids) else None
+    return closed._replace(exact=False) if joined is None else from_grid(joined, closed)
 
 
 def _same(a, b) -> bool:

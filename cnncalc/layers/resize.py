@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from ..numbers import divides, exact_div
-from .base import AXES, COUNT, INT, AxisRF, LayerKind, Option, per_axis, register, require, spatial
+from .base import (AXES, COUNT, INT, AxisRF, LayerKind, Option, concrete, per_axis, register,
+                   require, spatial, through)
+from .grid import Reads
 
 
 @register
@@ -22,9 +24,12 @@ class Upsample(LayerKind):
         return x
 
     def receptive_field(self, layer, x, rf, ctx):
+        # output o repeats input o // s: the same field s times over, the jump s times finer
         factors = per_axis(layer, "factor", len(x) - 1)
         out = tuple(AxisRF(a.size, exact_div(a.jump, s), a.start) for a, s in zip(rf, factors))
-        return out + tuple(rf[len(out):])
+        if not concrete(*factors):
+            return out + tuple(rf[len(out):])
+        return through(rf, [Reads(lambda o, s=s: (o // s,), s, 1) for s in factors], out)
 
 
 @register
@@ -46,7 +51,9 @@ class Pad(LayerKind):
     def receptive_field(self, layer, x, rf, ctx):
         pads = per_axis(layer, "p", len(x) - 1)
         out = tuple(AxisRF(a.size, a.jump, a.start - p * a.jump) for a, p in zip(rf, pads))
-        return out + tuple(rf[len(out):])
+        if not any(a.grid is not None for a in rf):
+            return out + tuple(rf[len(out):])
+        return through(rf, [Reads(lambda i, p=p: (i - p,), 1, 1) for p in pads], out)
 
 
 @register

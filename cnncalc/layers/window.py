@@ -6,7 +6,8 @@ from .. import formulas as f
 from ..numbers import at_least, decide, equal, is_concrete, product, show
 from ..trace import hidden, worked
 from .base import (AXES, COUNT, PADDING, AxisRF, Context, LayerKind, Option, axis_names,
-                   per_axis, require, spatial)
+                   per_axis, require, spatial, through)
+from .grid import window_reads
 from ..ir import Layer
 
 KERNEL = Option("k", AXES, doc="kernel size", fused=True, aliases=("kernel", "kernel_size"))
@@ -118,12 +119,15 @@ class Window(LayerKind):
                 f"{' and '.join(parts)} of the padded input {verb} never used")
 
     def receptive_field(self, layer, x, rf, ctx):
+        axes = self.axes(layer, x)
         out = []
-        for axis_rf, a in zip(rf, self.axes(layer, x)):
+        for axis_rf, a in zip(rf, axes):
             out.append(AxisRF(f.rf_size(axis_rf.size, axis_rf.jump, a.k, a.d),
                               axis_rf.jump * a.s,
                               f.rf_start(axis_rf.start, axis_rf.jump, a.k, a.left, a.d)))
-        return tuple(out) + tuple(rf[len(out):])
+        if not any(a.grid is not None for a in rf):  # the closed forms are exact
+            return tuple(out) + tuple(rf[len(out):])
+        return through(rf, [window_reads(a.k, a.s, a.left, a.d) for a in axes], out)
 
     @staticmethod
     def kernel_volume(layer: Layer, x) -> object:
