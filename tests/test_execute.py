@@ -1,7 +1,9 @@
 """The NumPy executor against PyTorch: every layer kind on random data in float64 (relative
 error at most 1e-5), weights passed from the torch module's state_dict under the row's path,
-and a whole ResNet-18 built here as plain torch modules giving the same logits. Skips
-cleanly without torch."""
+and a whole ResNet-18 and MobileNetV2 built here as plain torch modules (with torchvision's
+module names) giving the same logits. Skips cleanly without torch."""
+
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,6 +16,7 @@ nn = torch.nn
 F = torch.nn.functional
 
 RNG = np.random.default_rng(7)
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
 def same(spec, torch_fn, shape, weights=None, x=None):
@@ -191,6 +194,72 @@ def test_resnet18_logits_equal_torch(tmp_path):
                        input="3x64x64")
     with torch.no_grad():
         theirs = m(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-9)
+
+
+# --- a whole net: MobileNetV2 as torchvision builds it, written here -------------------------
+
+def conv_bn_relu6(cin, cout, k=1, s=1, groups=1):
+    """torchvision's Conv2dNormActivation: children 0 (conv), 1 (batch norm), 2 (ReLU6)."""
+    return nn.Sequential(nn.Conv2d(cin, cout, k, s, (k - 1) // 2, groups=groups, bias=False),
+                         nn.BatchNorm2d(cout), nn.ReLU6())
+
+
+class InvertedResidual(nn.Module):
+    def __init__(self, cin, cout, s, t):
+        super().__init__()
+        hidden = cin * t
+        expand = [conv_bn_relu6(cin, hidden)] if t != 1 else []
+        self.conv = nn.Sequential(*expand, conv_bn_relu6(hidden, hidden, 3, s, groups=hidden),
+                                  nn.Conv2d(hidden, cout, 1, bias=False), nn.BatchNorm2d(cout))
+        self.use_res_connect = s == 1 and cin == cout
+
+    def forward(self, x):
+        return x + self.conv(x) if self.use_res_connect else self.conv(x)
+
+
+class MobileNetV2(nn.Module):
+    # t (expansion), c (channels), n (blocks), s (stride of the first): the paper's Table 2
+    SETTINGS = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1),
+                (6, 160, 3, 2), (6, 320, 1, 1)]
+
+    def __init__(self):
+        super().__init__()
+        layers, cin = [conv_bn_relu6(3, 32, 3, 2)], 32
+        for t, c, n, s in self.SETTINGS:
+            for i in range(n):
+                layers.append(InvertedResidual(cin, c, s if i == 0 else 1, t))
+                cin = c
+        layers.append(conv_bn_relu6(cin, 1280))
+        self.features = nn.Sequential(*layers)
+        self.classifier = nn.Sequential(nn.Dropout(0.2), nn.Linear(1280, 1000))
+
+    def forward(self, x):
+        return self.classifier(F.adaptive_avg_pool2d(self.features(x), 1).flatten(1))
+
+
+def test_mobilenet_v2_logits_equal_torch(tmp_path):
+    torch.manual_seed(0)
+    m = MobileNetV2().double().eval()
+    assert len(m.features) == 19 and "features.17.conv.3.running_var" in m.state_dict()
+    clipped = []  # per ReLU6: did any output reach 6
+    with torch.no_grad():
+        for mod in m.modules():
+            if isinstance(mod, nn.BatchNorm2d):  # statistics, and gains above 1 so that
+                mod.running_mean.uniform_(-0.1, 0.1)  # ReLU6 clips somewhere in most blocks
+                mod.running_var.uniform_(0.5, 1.5)
+                mod.weight.uniform_(1, 3)
+                mod.bias.uniform_(-0.1, 0.1)
+            if isinstance(mod, nn.ReLU6):
+                mod.register_forward_hook(lambda _, __, y: clipped.append(bool((y == 6).any())))
+    path = tmp_path / "mobilenet_v2.npz"
+    np.savez(path, **{k: v.numpy() for k, v in m.state_dict().items()})
+    x = np.random.default_rng(0).standard_normal((1, 3, 64, 64))  # its own: the count below
+    ours = cnncalc.run(EXAMPLES / "mobilenet_v2.cnn", x, weights=str(path), dtype="float64",
+                       input="3x64x64")
+    with torch.no_grad():
+        theirs = m(torch.from_numpy(x)).numpy()
+    assert len(clipped) == 35 and sum(clipped) >= 20, clipped
     np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-9)
 
 

@@ -1,6 +1,7 @@
 """Row paths (dsl.md §6): built so they can spell PyTorch's module names, checked against
-the module paths of torchvision's ResNets (tests/reference/zoo_layers.json, measured from
-torchvision) and against the rule written out case by case."""
+the module paths of torchvision's ResNets and MobileNetV2 (tests/reference/zoo_layers.json and
+torchvision_extra.json, measured from torchvision) and against the rule written out case by
+case."""
 
 import json
 from pathlib import Path
@@ -18,9 +19,18 @@ def paths(spec):
     return [".".join(r.path) for r in cnncalc.analyze(spec).rows]
 
 
-@pytest.mark.parametrize("name", ["resnet18", "resnet50"])
+# example -> where its leaf modules, measured from torchvision, are kept: file, key, model
+LEAVES = {
+    "resnet18": ("zoo_layers.json", "models", "resnet18"),
+    "resnet50": ("zoo_layers.json", "models", "resnet50"),
+    "mobilenet_v2": ("torchvision_extra.json", "layers", "mobilenet_v2"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LEAVES))
 def test_every_weighted_layer_has_torchvisions_module_name(name):
-    modules = json.loads((HERE / "reference" / "zoo_layers.json").read_text())["models"][name]
+    file, key, model = LEAVES[name]
+    modules = json.loads((HERE / "reference" / file).read_text())[key][model]
     # [path, type, output shape, own params, MACs] for every leaf module torchvision runs
     theirs = [(path, params, shape) for path, _, shape, params, _ in modules if params]
     report = cnncalc.analyze(EXAMPLES / f"{name}.cnn")
