@@ -79,7 +79,7 @@ class _Analysis(Visitor):
             if too_large(d, MAX_DIM):
                 raise CnnCalcError(f"{kind.name} gives output {fmt_shape(y)}: a size is "
                                    f"above {MAX_DIM:,}", layer.span)
-        out_rf = _positioned(kind.receptive_field(layer, x, rf, ctx), y)
+        out_rf = _positioned(_inexact_after(rf, kind.receptive_field(layer, x, rf, ctx)), y)
         macs = kind.macs(layer, x, y) * self.batch
         self.add_row(path, kind.name, layer.span, layer.text, x, y, kind.params(layer, x),
                      kind.buffers(layer, x), macs, out_rf, kind.note(layer, x, y, ctx))
@@ -142,6 +142,14 @@ class _Analysis(Visitor):
             summary = summarize(self.conditions.items, self.ctx.tilings, symbols, inp.shape)
         return Report(inp, rows, totals, self.warnings, self.containers, dtype, symbols,
                       summary)
+
+
+def _inexact_after(rf: tuple, out: tuple) -> tuple:
+    """A field known only by its largest size stays so through every later layer."""
+    if all(a.exact for a in rf):
+        return out
+    return tuple(o._replace(exact=False) if i < len(rf) and not rf[i].exact else o
+                 for i, o in enumerate(out))
 
 
 def _positioned(rf: tuple, y) -> tuple:

@@ -82,7 +82,7 @@ def verify(spec, *, seed: int = 0, dtype: str = "float32", input: str | None = N
 
     net = _net(spec, input, max_layers, stdin, bindings)
     _fits(net, dtype, memory_limit)
-    return verify_net(net, seed=seed, dtype=dtype)
+    return verify_net(net, seed=seed, dtype=dtype, memory_limit=memory_limit)
 
 
 def _fits(net, dtype: str, memory_limit: int | None) -> None:

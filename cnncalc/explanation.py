@@ -60,10 +60,10 @@ class _Explain(_Analysis):
         y, out_rf = super()._layer(layer, path, x, rf)
         row = self.rows[-1]
         self.explained.append(Explained(row.index, path, row.kind, row.source, x, y,
-                                        tuple(self.steps(layer, x, rf, y))))
+                                        tuple(self.steps(layer, x, rf, y, out_rf))))
         return y, out_rf
 
-    def steps(self, layer: ir.Layer, x, rf, y):
+    def steps(self, layer: ir.Layer, x, rf, y, fields=()):
         """The layer's rules once more, on traced values."""
         kind = layer.kind
         names = {**LEAF_NAMES, **KIND_NAMES.get(kind.name, {})}
@@ -98,8 +98,25 @@ class _Explain(_Analysis):
         trf = tuple(AxisRF(_leaf(a.size, "r"), _leaf(a.jump, "j"), a.start,
                            _leaf(a.positions, "n")) for a in rf)
         out_rf = kind.receptive_field(traced, tx, trf, ctx)
-        yield from _per_axis("RF", [a.size for a in out_rf], axes)
+        if any(f.grid is not None or plain(value_of(t.size)) != plain(f.size)
+               for t, f in zip(out_rf, fields)):
+            yield from _written_out(fields, axes)
+        else:
+            yield from _per_axis("RF", [a.size for a in out_rf], axes)
         yield from _per_axis("jump", [a.jump for a in out_rf], axes)
+
+
+def _written_out(fields, axes):
+    """Fields that differ from position to position have no one formula: the largest of
+    them, counted position by position (`layers/grid.py`)."""
+    sizes = [plain(f.size) for f in fields]
+    note = "fields differ from one position to the next here: the largest, counted position " \
+           "by position"
+    if len(set(sizes)) == 1:
+        yield Step("RF", None, "", "", None, sizes[0], None, note)
+        return
+    for size, axis in zip(sizes, axes):
+        yield Step("RF", axis[:-1], "", "", None, size, None, note)
 
 
 def _as_tuple(v) -> tuple:

@@ -1,26 +1,33 @@
 """`verify`: the net run in NumPy, and every figure of the analysis compared with what the
 run really did — each layer's output shape from the array it produced, its parameters and
 buffers from the elements it allocated, its MACs from the multiply-accumulates its matmuls
-performed. The analysis formulas and the executor are written separately (`params()` is
+performed, its receptive field from what a change at each input position reaches
+(`probe.py`). The analysis formulas and the executor are written separately (`params()` is
 never derived from `tensors()`), so an error in either shows as a difference.
 """
 
 from __future__ import annotations
 
+from fractions import Fraction
+from math import ceil, floor
 from typing import Any, NamedTuple
 
 from . import ir
-from .analysis import analyze_net
+from .analysis import _Analysis, run_analysis
 from .execute import _Run, run_net
+from .layers.base import AxisRF, axis_names
+from .probe import measure_fields
 from .report import Report
 
 
 class Difference(NamedTuple):
     index: int
     path: tuple
-    what: str          # output, params, buffers, MACs
+    what: str          # output, params, buffers, MACs, RF (one position's field), RF size
     analysis: Any
     measured: Any
+    axis: str | None = None   # RF: the axis (rows, columns, …)
+    at: int | None = None     # RF: the output position whose field differs
 
 
 class Verified(NamedTuple):
@@ -29,8 +36,27 @@ class Verified(NamedTuple):
     rows: int          # rows compared
 
 
-def verify_net(net: ir.Net, seed: int = 0, dtype: str = "float32") -> Verified:
-    report = analyze_net(net)
+class _Fields(_Analysis):
+    """The analysis, keeping each row's receptive field whole (grid and exactness too)."""
+
+    def __init__(self, net, elem_bytes):
+        super().__init__(net, elem_bytes)
+        self.fields: dict[tuple, tuple] = {}
+
+    def layer(self, layer, path, value):
+        y, rf = super().layer(layer, path, value)
+        self.fields[path] = rf
+        return y, rf
+
+    def join(self, m, path, value, outs):
+        y, rf = super().join(m, path, value, outs)
+        self.fields[path] = rf
+        return y, rf
+
+
+def verify_net(net: ir.Net, seed: int = 0, dtype: str = "float32",
+               memory_limit: int | None = None) -> Verified:
+    report, analysis = run_analysis(net, "float32", _Fields)
     rows = {r.path: r for r in report.rows}
     differences: list[Difference] = []
 
@@ -59,4 +85,81 @@ def verify_net(net: ir.Net, seed: int = 0, dtype: str = "float32") -> Verified:
                 differences.append(Difference(row.index, path, what, expected[what], value))
 
     run_net(net, seed=seed, dtype=dtype, runner=Measuring)
+    measured = measure_fields(net, memory_limit)
+    sizes = _probed_sizes(net)
+    names = axis_names(len(sizes))
+    for row in report.rows:
+        for a, (field, seen) in enumerate(zip(analysis.fields[row.path], measured[row.path])):
+            differences.extend(_field_differences(row, names[a], field, seen, sizes[a]))
+    differences.sort(key=lambda d: d.index)
     return Verified(report, differences, len(report.rows))
+
+
+def _probed_sizes(net: ir.Net) -> tuple:
+    first = net.body.items[0] if net.body.items else None
+    embedded = isinstance(first, ir.Layer) and first.kind.name == "embed"
+    return tuple(net.input.shape) if embedded else tuple(net.input.shape[1:])
+
+
+def _field_differences(row, axis: str, field: AxisRF, seen, n: int) -> list[Difference]:
+    """One axis of one row: each output position's field as the analysis has it (first and
+    last input position, not clipped: dsl.md §5) against what the probe saw reach it.
+
+    What reaches a position always lies in its field, so every position is checked for that.
+    The converse holds only where the field is really read: a field is the hull of what it
+    reads, which may have holes (dilation, a stride above the kernel), and near an edge it
+    may count padding, or positions a transposed convolution cropped, as if they were input
+    — nothing reaches from there. So the size is checked where a field lies inside the part
+    of the input that reaches the row at all: the largest such field, measured, must be the
+    analysis's (away from the edges nothing is counted twice). Where the analysis knows only
+    the largest field (`exact` False: a branch broadcast onto the others), nothing may be seen
+    beyond it."""
+    first, last = seen
+    positions = len(first)
+    if positions == 1 and field.positions not in (1, None):
+        return []  # a flattened vector: its positions are no longer apart (an fc combines)
+    measured = [(int(f), int(t)) if t >= 0 else None for f, t in zip(first, last)]
+    analysed = [_field_at(field, i) for i in range(positions)]
+    if not (field.exact or field.grid is not None):  # nothing is seen beyond the largest
+        want, got = _ints((min(field.size, n),))[0], _largest(measured)
+        return [] if got <= want else [
+            Difference(row.index, row.path, "RF size", want, got, axis)]
+    for i, (want, got) in enumerate(zip(analysed, measured)):
+        inside = _clipped(want, n)
+        if got is not None and (inside is None or not inside[0] <= got[0] <= got[1] <= inside[1]):
+            return [Difference(row.index, row.path, "RF", _ints(want), got, axis, i)]
+    reached = [m for m in measured if m is not None]
+    if not reached:
+        return []
+    lowest, highest = min(m[0] for m in reached), max(m[1] for m in reached)
+    within = [i for i, span in enumerate(analysed)
+              if span is not None and lowest <= span[0] and span[1] <= highest]
+    if not within:
+        return []
+    want = _largest([analysed[i] for i in within])
+    got = _largest([measured[i] for i in within])
+    return [] if want == got else [Difference(row.index, row.path, "RF size", want, got, axis)]
+
+
+def _ints(span):
+    return None if span is None else tuple(int(v) if Fraction(v).denominator == 1 else v
+                                           for v in span)
+
+
+def _field_at(field: AxisRF, i: int):
+    if field.grid is not None:
+        return field.grid.at(i)
+    centre = Fraction(field.start) + i * Fraction(field.jump)
+    return centre - Fraction(field.size - 1, 2), centre + Fraction(field.size - 1, 2)
+
+
+def _clipped(span, n: int):
+    """The input positions of a field that lie in the input (0 … n − 1), or None."""
+    if span is None:
+        return None
+    first, last = max(ceil(span[0]), 0), min(floor(span[1]), n - 1)
+    return (first, last) if first <= last else None
+
+
+def _largest(spans):
+    return _ints((max((b - a + 1 for a, b in filter(None, spans)), default=0),))[0]

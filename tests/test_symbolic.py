@@ -535,9 +535,19 @@ def test_random_chains_agree_with_the_concrete_engine(layers):
             continue
         assert said, (text, [x.text for x in r.summary.conditions])
         assert len(r.rows) == len(c.rows), text
+        finer = False
         for rs, rc in zip(r.rows, c.rows):
+            # From a transposed convolution or an upsampling on (stride above 1), fields
+            # differ from position to position: the concrete engine writes them out (and
+            # verify's probe checks it, test_receptive_field.py); a symbolic spec can too
+            # where the layers' sizes are numbers, and falls back to the closed forms where a
+            # symbol decides them (p=same on H): compared where it wrote them out.
+            finer = finer or rs.kind in ("deconv", "upsample")
             for field in ("output_shape", "params", "macs", "rf", "jump", "start"):
                 got, want = getattr(rs, field), getattr(rc, field)
+                if finer and field in ("rf", "jump", "start") and not all(
+                        isinstance(v, (int, Fraction)) for v in rs.rf + rs.jump + rs.start):
+                    continue
                 if isinstance(want, tuple):
                     got = tuple(_exact(v, env) for v in got)
                 else:

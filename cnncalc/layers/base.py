@@ -112,6 +112,7 @@ class LayerKind:
     positional: tuple[Option, ...] = ()
     options: tuple[Option, ...] = ()
     buffer_names: tuple[str, ...] = ()  # tensors that are kept, not learned (BN's statistics)
+    width_option: str | None = None  # the option that sets the output channels ("out")
     fills: dict = {}  # tensors that start at a constant (BN's 1, 0, 0, 1), not at random
 
     # --- rules (override what differs from "shape preserved, nothing counted") ----------
@@ -149,6 +150,13 @@ class LayerKind:
         that multiplies appends the multiply-accumulates it performed to `count` (verify
         compares them with `macs()`)."""
         return x
+
+    def probe(self, layer: Layer, x, arrays: dict):
+        """What a change reaches (`verify`'s receptive-field probe): x holds 1 where the
+        input changed and 0 elsewhere, the arrays are all ones (biases zero), and every
+        position of the result that is above 0 changed. A kind whose forward is not
+        positive-linear in its input says how a change passes through it."""
+        return self.forward(layer, x, arrays)
 
     # --- syntax, for `cnncalc layers` and error messages ----------------------------------
 
@@ -253,6 +261,8 @@ def combined(rf: tuple) -> tuple[AxisRF, ...]:
                           f.rf_start(a.start, a.jump, a.positions, 0), 1) for a in rf)
     if not any(a.grid is not None for a in rf):
         return closed
+    if not concrete(*(a.positions for a in rf)):
+        return tuple(c._replace(exact=False) for c in closed)
     return through(rf, [window_reads(a.positions, a.positions, 0, 1) for a in rf], closed)
 
 

@@ -32,6 +32,7 @@ class Conv(Window):
     summary = "convolution (PyTorch ConvNd)"
     positional = (OUT,)
     options = (KERNEL, STRIDE, PAD, DILATION, GROUPS, BIAS)
+    width_option = "out"
 
     def channels(self, layer, x):
         return layer.opts["out"], layer.opts["g"]
@@ -75,6 +76,7 @@ class DepthwiseConv(Conv):
     positional = ()
     options = (KERNEL, STRIDE, PAD, DILATION,
                Option("mult", COUNT, 1, "channel multiplier", aliases=("multiplier",)), BIAS)
+    width_option = None  # as many as its input
 
     def channels(self, layer, x):
         return x[0] * layer.opts["mult"], x[0]
@@ -86,6 +88,7 @@ class Deconv(Window):
     aliases = ("convtranspose", "convtranspose2d", "convtranspose1d", "convtranspose3d")
     summary = "transposed convolution (PyTorch ConvTransposeNd)"
     positional = (OUT,)
+    width_option = "out"
     options = (KERNEL, STRIDE,
                Option("p", INT, 0, "padding removed per side", fused=True,
                       aliases=("pad", "padding")),

@@ -14,6 +14,7 @@ class Linear(LayerKind):
     aliases = ("linear", "dense")
     summary = "fully connected (PyTorch Linear); a CxHxW input is flattened first"
     positional = (Option("out", COUNT, doc="output features"),)
+    width_option = "out"
     options = (BIAS,)
 
     def output_shape(self, layer, x, ctx):
@@ -66,6 +67,7 @@ class Embedding(LayerKind):
     summary = "token ids (input L) to DIM x L vectors (PyTorch Embedding, channels first)"
     positional = (Option("vocab", COUNT, doc="vocabulary size"),
                   Option("dim", COUNT, doc="embedding size"))
+    width_option = "dim"
 
     def output_shape(self, layer, x, ctx):
         if len(x) != 1:
@@ -87,6 +89,10 @@ class Embedding(LayerKind):
             raise CnnCalcError(f"embed: token ids must be whole numbers in 0..."
                                f"{layer.opts['vocab'] - 1}", layer.span)
         return arrays["weight"][ids].swapaxes(1, 2)  # (N, L, DIM) -> channels first
+
+    def probe(self, layer, x, arrays):
+        # x marks the positions whose token changed: every embedding value there changes
+        return x[:, None, :].repeat(layer.opts["dim"], axis=1)
 
     def receptive_field(self, layer, x, rf, ctx):
         # A new axis starts here: each position sees its own token.

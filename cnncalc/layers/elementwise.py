@@ -8,8 +8,17 @@ from ..numbers import at_least, greater, is_concrete, plain, show
 from .base import COUNT, FLAG, RATE, LayerKind, Option, register, require
 
 
+class Pointwise(LayerKind):
+    """A layer that transforms each value on its own (or, for lrn and softmax, across the
+    channels at one position): the receptive-field probe of `verify` runs it as the
+    identity, since it moves nothing in space."""
+
+    def probe(self, layer, x, arrays):
+        return x
+
+
 @register
-class BatchNorm(LayerKind):
+class BatchNorm(Pointwise):
     name = "bn"
     aliases = ("batchnorm", "batchnorm1d", "batchnorm2d", "batchnorm3d")
     summary = "batch normalisation: scale and shift per channel (running mean, var as buffers)"
@@ -48,7 +57,7 @@ def _activation(name: str, what: str) -> type[LayerKind]:
 
         return ops.activation(self.name, x)
 
-    return type(name.capitalize(), (LayerKind,), {"name": name, "summary": f"activation: {what}",
+    return type(name.capitalize(), (Pointwise,), {"name": name, "summary": f"activation: {what}",
                                                   "forward": forward})
 
 
@@ -57,7 +66,7 @@ for _name, _what in ACTIVATIONS.items():
 
 
 @register
-class LeakyReLU(LayerKind):
+class LeakyReLU(Pointwise):
     name = "leakyrelu"
     summary = "activation: x if x > 0 else slope·x"
     positional = (Option("slope", RATE, Fraction(1, 100), "negative slope"),)
@@ -69,7 +78,7 @@ class LeakyReLU(LayerKind):
 
 
 @register
-class PReLU(LayerKind):
+class PReLU(Pointwise):
     name = "prelu"
     summary = "activation with a learned slope (one, or one per channel)"
     options = (Option("per_channel", FLAG, False, "one slope per channel"),)
@@ -87,7 +96,7 @@ class PReLU(LayerKind):
 
 
 @register
-class Dropout(LayerKind):
+class Dropout(Pointwise):
     name = "dropout"
     summary = "zeroes elements with probability RATE while training"
     positional = (Option("rate", RATE, Fraction(1, 2), "drop probability"),)
@@ -101,7 +110,7 @@ class Dropout(LayerKind):
 
 
 @register
-class LocalResponseNorm(LayerKind):
+class LocalResponseNorm(Pointwise):
     name = "lrn"
     summary = "local response normalisation across SIZE neighbouring channels (AlexNet)"
     positional = (Option("size", COUNT, 5, "channels in the window"),)

@@ -47,8 +47,10 @@ class Grid(NamedTuple):
     @classmethod
     def uniform(cls, size, jump, start) -> "Grid | None":
         """The grid of fields that are all `size` wide and `jump` apart (whole numbers)."""
+        if not (all(type(v) is int for v in (size, jump)) and isinstance(start, (int, Fraction))):
+            return None
         first = start - Fraction(size - 1, 2)
-        if not all(isinstance(v, int) for v in (size, jump)) or Fraction(first).denominator != 1:
+        if first.denominator != 1:
             return None
         return cls(1, jump, (int(first),), (int(first) + size - 1,))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import reduce
 
 from ..errors import CnnCalcError, Span
-from ..numbers import decide, divides, equal, exact_div, half, maximum, minimum
+from ..numbers import decide, divides, equal, exact_div, half, maximum, minimum, plain
 from .base import AxisRF, Context, Shape, from_grid
 from .grid import Grid, union
 
@@ -42,6 +42,10 @@ class MergeKind:
     def forward(self, outs: list):
         raise NotImplementedError
 
+    def probe(self, outs: list):
+        """What a change reaches (see `LayerKind.probe`)."""
+        return self.forward(outs)
+
     def receptive_field(self, fields: list, outs: list, y: Shape) -> tuple:
         """The union of the branches' windows with their offsets (dsl.md §5): the first
         window of each spans start ± (size - 1)/2; the merged field spans them all. The grid
@@ -62,8 +66,8 @@ class MergeKind:
             grid = on_grid[0][i]
             exact = not broadcast and all(a.exact for a in axis) and \
                 all(decide(equal(a.jump, grid.jump)) is True for a in axis)
-            closed = AxisRF(end - begin + 1, grid.jump, half(begin + end), grid.positions,
-                            exact=exact)
+            closed = AxisRF(plain(end - begin + 1), grid.jump, plain(half(begin + end)),
+                            grid.positions, exact=exact)
             merged.append(_union(axis, closed) if exact else closed)
         return tuple(merged)
 
@@ -178,3 +182,7 @@ class Mul(MergeKind):
         for o in outs[1:]:
             product = product * o  # NumPy broadcasts an axis of 1, as the shape rule says
         return product
+
+    def probe(self, outs):
+        # On a positive background, a product changes wherever any factor does.
+        return Add.forward(self, outs)

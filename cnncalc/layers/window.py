@@ -6,7 +6,7 @@ from .. import formulas as f
 from ..numbers import at_least, decide, equal, is_concrete, product, show
 from ..trace import hidden, worked
 from .base import (AXES, COUNT, PADDING, AxisRF, Context, LayerKind, Option, axis_names,
-                   per_axis, require, spatial, through)
+                   per_axis, require, spatial, through, concrete)
 from .grid import window_reads
 from ..ir import Layer
 
@@ -127,6 +127,8 @@ class Window(LayerKind):
                               f.rf_start(axis_rf.start, axis_rf.jump, a.k, a.left, a.d)))
         if not any(a.grid is not None for a in rf):  # the closed forms are exact
             return tuple(out) + tuple(rf[len(out):])
+        if not concrete(*(v for a in axes for v in (a.k, a.s, a.left, a.d))):
+            return tuple(o._replace(exact=False) for o in out) + tuple(rf[len(out):])
         return through(rf, [window_reads(a.k, a.s, a.left, a.d) for a in axes], out)
 
     @staticmethod
