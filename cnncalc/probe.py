@@ -29,6 +29,7 @@ from .execute import _Run, peak_bytes
 from .walk import walk
 
 CHUNK_BYTES = 256 * 2 ** 20  # a pass at a time holds about this much
+TRIED = 8                     # narrowing factors analysed, of those that narrow the most
 
 
 def measure_fields(net: ir.Net, memory_limit: int | None = None) -> dict[tuple, list]:
@@ -99,8 +100,9 @@ class _Probe(_Run):
 
 def narrowed(net: ir.Net) -> ir.Net:
     """The net with its widths (and the input's channels) divided by a common factor where it
-    divides them, keeping every rule and every spatial size; the factor that leaves the
-    narrowest net (summed widths) is tried first. The net itself where none fits."""
+    divides them, keeping every rule and every spatial size: of the factors that narrow the
+    most (summed widths), the one that leaves the fewest MACs. The net itself where none
+    fits."""
     original = analyze_net(net)
     sizes = {r.path: r.output_shape[1:] for r in original.rows if len(r.output_shape) > 1}
     widths = [layer.opts[layer.kind.width_option] for layer in _layers(net.body)
@@ -108,7 +110,9 @@ def narrowed(net: ir.Net) -> ir.Net:
     widths = [w for w in widths if type(w) is int]
     factors = {d for w in set(widths) for d in _divisors(w)} - {1}
     channels = None if _starts_with_embed(net) else net.input.shape[0]
-    for f in sorted(factors, key=lambda f: sum(w // f if w % f == 0 else w for w in widths)):
+    best, least = net, original.totals.macs
+    tried = sorted(factors, key=lambda f: sum(w // f if w % f == 0 else w for w in widths))
+    for f in tried[:TRIED]:
         for c in dict.fromkeys([channels // f if channels and channels % f == 0 else 1,
                                 channels]):
             candidate = _narrow(net, f, c)
@@ -118,8 +122,10 @@ def narrowed(net: ir.Net) -> ir.Net:
                 continue
             if all(sizes.get(r.path) == r.output_shape[1:]
                    for r in report.rows if len(r.output_shape) > 1):
-                return _single(candidate)
-    return _single(net)
+                if report.totals.macs < least:
+                    best, least = candidate, report.totals.macs
+                break
+    return _single(best)
 
 
 def _single(net: ir.Net) -> ir.Net:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from rich.table import Table
 from rich.text import Text
 
@@ -46,7 +48,9 @@ def print_verified(result: Verified, no_color: bool = False) -> None:
 
 def to_dict(result: Verified) -> dict:
     def plain(v):
-        return list(v) if isinstance(v, tuple) else v
+        if isinstance(v, tuple):
+            return [plain(x) for x in v]
+        return str(v) if isinstance(v, Fraction) else v  # "10/7", as the analysis's JSON
 
     def difference(d):
         out = {"index": d.index, "path": ".".join(d.path), "what": d.what,
