@@ -1,4 +1,5 @@
-"""Where spec text comes from: a file, standard input, or the text itself.
+"""Where spec text comes from: a file, standard input, a bundled example (`resnet50`, when no
+such file exists), or the text itself.
 
 Files are checked before they are read: a directory, a missing file, something too large,
 binary data or text that is not UTF-8 each get their own clear error.
@@ -27,6 +28,12 @@ def load(spec, *, stdin=None) -> Source:
             return decode("<stdin>", data)
         return Source("<stdin>", data)
     if looks_like_path(spec) or os.path.isfile(spec):
+        if not os.path.exists(spec):  # the name of an example that ships with cnncalc
+            from .bundled import path_of
+
+            found = path_of(spec)
+            if found is not None:
+                return read_file(found)._replace(name=os.path.basename(found))
         return read_file(spec)
     return Source("<spec>", spec)
 

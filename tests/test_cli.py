@@ -379,3 +379,33 @@ def test_resnet50_table_keeps_layer_names_whole_in_80_columns():
             if not token.isdigit() and token not in names:
                 fragments.add(token)
     assert not fragments, sorted(fragments)
+
+
+# --- cnncalc layers: composition ------------------------------------------------------------
+
+from cnncalc.render.layers import COMPOSITION  # noqa: E402
+
+
+@pytest.mark.parametrize("form", COMPOSITION, ids=lambda f: f.name)
+def test_every_form_of_composition_has_syntax_and_a_working_example(form):
+    result = CliRunner().invoke(main, ["layers", form.name], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert form.syntax in result.output and "example:" in result.output
+    cnncalc.analyze(form.example)  # the example is a valid spec
+
+
+def test_composition_examples_do_what_they_say():
+    forms = {f.name: f for f in COMPOSITION}
+    # residual with a projection shortcut: 64x56x56 -> 128x28x28 (stride 2, padding 1)
+    assert cnncalc.analyze(forms["residual"].example).totals.output_shape == (128, 28, 28)
+    # concat of 64 + 128 + 32 channels
+    assert cnncalc.analyze(forms["concat"].example).totals.output_shape == (224, 28, 28)
+    # the copies of a labelled repeat numbered from 0
+    paths = [".".join(r.path) for r in cnncalc.analyze(forms["repeat"].example).rows]
+    assert paths[-3:] == ["blocks.0", "blocks.1", "blocks.2"]
+
+
+def test_an_unknown_form_gets_a_hint():
+    result = CliRunner().invoke(main, ["layers", "residul"])
+    assert result.exit_code == 2
+    assert "did you mean 'residual'?" in result.output
