@@ -113,7 +113,8 @@ def main() -> None:
 @_BINDINGS
 def analyze(spec, as_json, fmt, depth, input_shape, dtype, strict, no_color, max_layers,
             bindings):
-    """Per-layer table and totals for SPEC: a .cnn file, '-' (stdin) or the spec text.
+    """Per-layer table and totals for SPEC: a .cnn file, '-' (stdin), a bundled example's
+    name (resnet50) or the spec text.
     Names without a value (input 3xHxW) are symbols: sizes come out as formulas, with the
     conditions the input must meet."""
     from .api import analyze as run_analysis
@@ -204,7 +205,7 @@ def solve(spec, output, max_params, max_macs, rf, ranges, bindings, input_shape,
 @click.argument("spec")
 @click.option("--layer", "layer_path", metavar="PATH",
               help="Explain one layer (or the layers of one block), by its path: conv1, "
-                   "layer2.bottleneck_down.")
+                   "layer2.0.")
 @click.option("--json", "as_json", is_flag=True, help="The steps as JSON.")
 @_INPUT
 @_BINDINGS
@@ -295,8 +296,9 @@ def run_command(spec, seed, input_npy, weights, save_output, dtype, input_shape,
 @_MEMORY_LIMIT
 @_NO_COLOR
 def verify(spec, seed, as_json, input_shape, bindings, max_layers, memory_limit, no_color):
-    """Run SPEC in NumPy and compare every layer's output shape, parameters, buffers and
-    MACs with the analysis. Exit 0 when all agree, 1 with the rows that differ."""
+    """Run SPEC in NumPy and compare every layer's output shape, parameters, buffers, MACs
+    and receptive fields with the analysis. Exit 0 when all agree, 1 with the rows that
+    differ."""
     from .api import verify as run_verify
     result = _call(run_verify, spec, seed=seed, input=input_shape, bindings=bindings,
                    max_layers=max_layers, memory_limit=memory_limit)
