@@ -131,6 +131,8 @@ def benchmark(args):
         long_cmds = {f"long {n:,} layers": (cnncalc + ["analyze", "--json",
                                                        str(write_long_spec(tmp, n))], True)
                      for n in LONG_LAYERS}
+        # the executor and the receptive-field probe, at ResNet-50's own 224x224
+        long_cmds["verify resnet50"] = (cnncalc + ["verify", "--json", RESNET], True)
         # cnncalc's own start-up is warm by now: no warm-up run for these slow ones
         figures.update(measure(long_cmds, env, args.long_runs, warm_up=False))
     floor = figures["floor"]["median_s"]
@@ -155,7 +157,8 @@ def benchmark(args):
         ("symbolic --json / import sympy", symbolic["x_sympy"], 4, ""),
         ("explain / analyze table", figures["explain table"]["median_s"] / table["median_s"],
          2, ""),
-        ("solve 7x7 -> 4x4 time", figures["solve 7x7 -> 4x4"]["median_s"], 2, "s")]]
+        ("solve 7x7 -> 4x4 time", figures["solve 7x7 -> 4x4"]["median_s"], 2, "s"),
+        ("verify resnet50 time", figures["verify resnet50"]["median_s"], 60, "s")]]
     return {"python": sys.version.split()[0], "cnncalc": version, "command": cnncalc,
             "runs": args.runs, "long_runs": args.long_runs,
             "figures": figures, "goals": goals}
