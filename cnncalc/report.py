@@ -123,8 +123,8 @@ class Report(NamedTuple):
                 "jump": [_num(v) for v in t.jump], "input_bytes": _num(t.input_bytes),
                 "activation_bytes": _num(t.activation_bytes),
                 "param_bytes": _num(t.param_bytes), "total_bytes": _num(t.total_bytes)},
-            # the first line of each warning as printed on stderr: FILE:LINE:COL: warning: …
-            "warnings": [w.render().split("\n", 1)[0] for w in self.warnings],
+            # every warning, one per row it arose in, whatever --no-warn or -q silenced
+            "warnings": [w.to_dict() for w in self.warnings],
             "conditions": self.conditions_json(),
             "exact_when": [_stated(c) for c in summary.exact_when] if summary else [],
             "min_input": (None if summary is None or summary.min_input is None

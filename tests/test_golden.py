@@ -47,6 +47,8 @@ RESIDUAL (a downsampling basic block in a def), input 16x8x8:
   (0.00 MB); activations 2·6·2,048 = 24,576 B (0.02 MB); param_bytes 14,528·4 = 58,112 B
   (0.06 MB; torchinfo's "Params size" counts parameters, not the BN buffers); total 4,096 +
   24,576 + 58,112 = 86,784 B (0.0868 -> 0.09 MB).
+  The two warnings (JSON objects named "tiling") are block1.conv1 at 2:14 and
+  block1.downsample.0 at 2:101.
   Sources show the def's values resolved (conv 32 ..., not conv c ...).
 """
 
@@ -168,6 +170,8 @@ def test_residual_golden_numbers():
     assert rows[0]["source"] == "conv 32 k3 s2 p1 nobias"
     assert len(data["warnings"]) == 2
     assert all("4.50" in json.dumps(w) for w in data["warnings"])
+    assert [(w["name"], w["path"], w["line"], w["col"]) for w in data["warnings"]] == [
+        ("tiling", "block1.conv1", 2, 14), ("tiling", "block1.downsample.0", 2, 101)]
     table = (GOLDEN / "residual_block.table.txt").read_text(encoding="utf-8")
     for figure in ("14,528", "229,376 (229.38 K)", "8,192", "147,456", "192", "0.09 MB"):
         assert figure in table, figure

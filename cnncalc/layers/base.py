@@ -74,8 +74,9 @@ class Tiling(NamedTuple):
 
 
 class Context:
-    """What a rule may need besides its layer and input: warnings, conditions, and how
-    shapes are shown (channels last for an hwc input)."""
+    """What a rule may need besides its layer and input: warnings (`warn(name, message,
+    span)`, name one of errors.WARNINGS), conditions, and how shapes are shown (channels
+    last for an hwc input)."""
 
     def __init__(self, warn: Callable[..., None], layout: str = "chw",
                  conditions: Conditions | None = None):

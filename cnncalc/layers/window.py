@@ -87,7 +87,7 @@ class Window(LayerKind):
                         ctx.tiles_only_when(n + pad_total - span, s, layer.span)
             sizes.append(size)
         if unused:
-            ctx.warn(lambda: self.tiling_message(unused), layer.span)
+            ctx.warn("tiling", lambda: self.tiling_message(unused), layer.span)
         return tuple(sizes)
 
     @staticmethod

@@ -85,5 +85,5 @@ def to_dict(report: Report, explained) -> dict:
                       for s in e.steps]}
             for e in explained],
         "conditions": report.conditions_json(),
-        "warnings": [w.render().split("\n", 1)[0] for w in report.warnings],
+        "warnings": [w.to_dict() for w in report.warnings],
     }
