@@ -93,8 +93,14 @@ class _Analysis(Visitor):
                                    f"above {MAX_DIM:,}", layer.span)
         out_rf = _positioned(_inexact_after(rf, kind.receptive_field(layer, x, rf, ctx)), y)
         macs = kind.macs(layer, x, y) * self.batch
-        self.add_row(path, kind.name, layer.span, layer.text, x, y, kind.params(layer, x),
-                     kind.buffers(layer, x), macs, out_rf, kind.note(layer, x, y, ctx))
+        params, biases = kind.params(layer, x), kind.biases(layer, x)
+        if type(biases) is int and type(params) is int:
+            weights = params - biases
+        else:  # symbolic: the kind's own formula, not a difference sympy leaves unsimplified
+            weights = kind.weights(layer, x)
+        self.add_row(path, kind.name, layer.span, layer.text, x, y, params,
+                     kind.buffers(layer, x), macs, out_rf, kind.note(layer, x, y, ctx),
+                     weights, biases, kind.padding(layer, x))
         return y, out_rf
 
     def branch_inputs(self, m: ir.Merge, path: tuple, value):
@@ -119,13 +125,14 @@ class _Analysis(Visitor):
         return y, merged
 
     def add_row(self, path, kind, span: Span, source: str, x, y, params, buffers, macs, rf,
-                note) -> None:
+                note, weights=0, biases=0, padding=None) -> None:
         self.rows.append(Row(
             index=len(self.rows) + 1, path=path, kind=kind, source=source,
             line=span.line, input_shape=x, output_shape=y, params=params, buffers=buffers,
             macs=macs, rf=tuple(a.size for a in rf), jump=tuple(a.jump for a in rf),
             start=tuple(a.start for a in rf),
-            output_bytes=product(y) * self.batch * self.elem_bytes, note=note, span=span))
+            output_bytes=product(y) * self.batch * self.elem_bytes, note=note, span=span,
+            weights=weights, biases=biases, padding=padding))
 
     def _check_products(self, layer: ir.Layer, x) -> None:
         """`k=3*3` is a 9x9 kernel, though the notes write "3*3 卷积" for a 3x3 one: a kernel,
@@ -150,6 +157,8 @@ class _Analysis(Visitor):
     def report(self, y, rf, dtype: str) -> Report:
         rows = self.rows
         params = total(r.params for r in rows)
+        weights = total(r.weights for r in rows)
+        biases = total(r.biases for r in rows)
         buffers = total(r.buffers for r in rows)
         macs = total(r.macs for r in rows)
         inp = self.net.input
@@ -163,7 +172,8 @@ class _Analysis(Visitor):
             flops=flops(macs), output_shape=y, rf=tuple(a.size for a in rf),
             jump=tuple(a.jump for a in rf), input_bytes=input_bytes,
             activation_bytes=activation, param_bytes=param_bytes,
-            total_bytes=input_bytes + activation + param_bytes)
+            total_bytes=input_bytes + activation + param_bytes, weights=weights, biases=biases,
+            rf_features=_features_field(rows))
         symbols = tuple(s for s, _ in self.net.symbols)
         summary = None
         if symbols:
@@ -241,6 +251,20 @@ def _dims_span(span: Span | None) -> Span | None:
         return span
     start, end = words[1]
     return Span(span.source, span.start + start, span.start + end)
+
+
+def _features_field(rows: list) -> tuple | None:
+    """The receptive field of the feature map: the last row whose output still has more
+    than one position (before a global pool, a flatten or an fc combines them all; ResNet-50:
+    427, layer4's), else the last with spatial axes at all; None when no row has any."""
+    last = None
+    for r in reversed(rows):
+        y = r.output_shape
+        if len(y) > 1:
+            if any(not (type(n) is int and n == 1) for n in y[1:]):
+                return r.rf
+            last = last or r.rf
+    return last
 
 
 def _inexact_after(rf: tuple, out: tuple) -> tuple:

@@ -127,6 +127,19 @@ class LayerKind:
     def buffers(self, layer: Layer, x: Shape) -> Any:
         return 0
 
+    def biases(self, layer: Layer, x: Shape) -> Any:
+        """The learned biases among `params` (batch norm: its shift, PyTorch's `bias`)."""
+        return 0
+
+    def weights(self, layer: Layer, x: Shape) -> Any:
+        """`params` without the biases; a kind with biases says it in its own formula."""
+        return self.params(layer, x)
+
+    def padding(self, layer: Layer, x: Shape) -> tuple | None:
+        """Padding per spatial axis as ((before, after), …), resolved (`p=same` as chosen);
+        None for a kind that has none."""
+        return None
+
     def macs(self, layer: Layer, x: Shape, y: Shape) -> Any:
         return 0
 

@@ -52,6 +52,12 @@ class Window(LayerKind):
             out.append(Axis(n, k, s, left, right, d, p == "same"))
         return out
 
+    def padding(self, layer: Layer, x) -> tuple:
+        p = layer.opts["p"]
+        if type(p) is int:  # the common case, without resolving the axes again
+            return ((p, p),) * (len(x) - 1)
+        return tuple((a.left, a.right) for a in self.axes(layer, x))
+
     def _pads(self, layer: Layer, pad, ndim):
         if isinstance(pad, str):
             return (pad,) * ndim

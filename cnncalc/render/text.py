@@ -42,7 +42,7 @@ def render(report: Report, fmt: str, depth: int | None = None) -> str:
         cells[5] = thousands(cells[5], report.order)
         rows.append("| " + " | ".join(str(c) for c in cells) + " |")
     rows.append("")
-    rows.extend(f"- **{label}**: {value}" for label, value in totals_lines(report))
+    rows.extend(f"- **{label.strip()}**: {value}" for label, value in totals_lines(report))
     conditions = condition_lines(report)
     if conditions:
         rows.extend(["", "Valid when:", ""])
