@@ -194,3 +194,71 @@ def test_totals_keep_what_informs():
 def test_pure_pooling_net_has_no_weight_lines():
     lines, _ = totals("input 1x8x8 | maxpool k2")
     assert lines["Total params"] == "0" and "  weights" not in lines
+
+
+# --- the table at any width --------------------------------------------------------------------
+
+def rendered(spec, width, depth=None):
+    console = Console(width=width, record=True, file=io.StringIO(), color_system=None)
+    report = cnncalc.analyze(spec) if not isinstance(spec, Path) else cnncalc.analyze(spec)
+    console.print(build_table(report, depth))
+    return report, console.export_text().splitlines()
+
+
+def source_cells(lines):
+    """Each row's source cell, its wrapped lines joined with a space."""
+    header = lines[0]
+    start, end = header.index("source"), header.index("output")
+    cells = []
+    for line in lines[2:]:
+        if not line.strip() or line.startswith("("):
+            continue
+        text = line[start:end].strip()
+        if line[:start].strip():
+            cells.append(text)
+        elif text:
+            cells[-1] += " " + text
+    return cells
+
+
+@pytest.mark.parametrize("width", [83, 86, 90, 100, 120, 160])
+def test_resnet50_source_wraps_only_at_spaces(width):
+    from cnncalc.render.outline import outline
+
+    report, lines = rendered(EXAMPLES / "resnet50.cnn", width)
+    assert max(len(line) for line in lines) <= width
+    assert "source" in lines[0]
+    expected = [line.source if line.note is None else f"{line.source}  ({line.note})"
+                for line in outline(report)]
+    # a cell broken at spaces reads back as its text once each break is a space again; a
+    # word broken inside (bottleneck_d / own(64, s=1)) would read "bottleneck_d own(64,"
+    assert [" ".join(c.split()) for c in source_cells(lines)] == \
+        [" ".join(s.split()) for s in expected]
+
+
+def test_resnet50_in_80_columns_leaves_the_source_out_and_says_so():
+    report, lines = rendered(EXAMPLES / "resnet50.cnn", 80)
+    assert max(len(line) for line in lines) <= 80
+    assert "source" not in lines[0]
+    assert "bottleneck" not in "\n".join(lines[:-1])
+    # the longest word of a source is bottleneck_down(128) (20 letters), and the other
+    # columns take 63 at their widths: 80 is too narrow, 83 is enough
+    assert lines[-1] == "(the source column is left out: it needs 83 columns, this output " \
+                        "has 80)"
+    _, wider = rendered(EXAMPLES / "resnet50.cnn", 83)
+    assert "source" in wider[0]
+
+
+def test_a_short_source_stays_on_one_line():
+    _, lines = rendered("input 3x32x32 | conv 16 k3 p1 | relu", 80)
+    assert "source" in lines[0] and len(lines) == 5   # header, rule, input, 2 rows
+
+
+@pytest.mark.parametrize("spec", [str(EXAMPLES / "resnet50.cnn"), str(EXAMPLES / "lenet5.cnn")])
+def test_columns_zero_prints_at_80(spec):
+    result = run("analyze", spec, "-q", env={"COLUMNS": "0"})
+    assert result.exit_code == 0
+    assert result.stdout.count("\n") > 10 and "Total params" in result.stdout
+    assert result.stdout == run("analyze", spec, "-q", env={"COLUMNS": "80"}).stdout
+    if "resnet50" in spec:  # the width matters to it: 80 leaves its source column out
+        assert result.stdout != run("analyze", spec, "-q", env={"COLUMNS": "120"}).stdout
