@@ -7,6 +7,7 @@ It parses options, calls the API, hands the report to a renderer and picks the e
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from fractions import Fraction
@@ -116,6 +117,22 @@ class _Warnings:
         self.show(warnings)
 
 
+class _Group(click.Group):
+    def invoke(self, ctx):
+        """A reader that goes away (`cnncalc analyze … | head -3`) ends the command quietly
+        with status 0, as Unix tools do; the Python documentation's recipe: what is still
+        buffered goes to /dev/null, so the flush at exit cannot fail again."""
+        try:
+            try:
+                return super().invoke(ctx)
+            finally:
+                sys.stdout.flush()
+        except BrokenPipeError:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(0)
+
+
 def _memory_limit(ctx, param, value) -> int | None:
     """`--memory-limit 1.5GiB` -> bytes; a size that cannot be read exits 2, located."""
     if value is None:
@@ -133,7 +150,7 @@ _MEMORY_LIMIT = click.option("--memory-limit", metavar="SIZE", callback=_memory_
                                   "2GB, 500MB, bytes); default: half the free memory.")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="cnncalc", message="%(prog)s %(version)s")
 def main() -> None:
     """Shapes, parameters, MACs and receptive fields of a CNN from a layer spec.
@@ -149,7 +166,7 @@ def main() -> None:
 @click.argument("spec")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (stdout).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown", "csv"]),
-              default="table", show_default=True, help="Output format.")
+              default=None, help="Output format.  [default: table]")
 @click.option("--depth", type=click.IntRange(min=1), default=None,
               help="Fold rows nested deeper than N levels into their block.")
 @_INPUT
@@ -167,11 +184,13 @@ def analyze(spec, as_json, fmt, depth, input_shape, dtype, strict, quiet, no_war
     conditions the input must meet."""
     from .api import analyze as run_analysis
 
+    if as_json and fmt not in (None, "json"):
+        raise click.UsageError(f"--json and --format {fmt} ask for two outputs: give one")
     warnings = _Warnings(no_warn, quiet, strict)
     report = _call(run_analysis, spec, input=input_shape, dtype=dtype,
                    max_layers=max_layers, bindings=bindings)
     warnings.check(report.warnings)
-    fmt = "json" if as_json else fmt
+    fmt = "json" if as_json else fmt or "table"
     if fmt == "json":
         from .render.json import render as render_json
 

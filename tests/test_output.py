@@ -262,3 +262,50 @@ def test_columns_zero_prints_at_80(spec):
     assert result.stdout == run("analyze", spec, "-q", env={"COLUMNS": "80"}).stdout
     if "resnet50" in spec:  # the width matters to it: 80 leaves its source column out
         assert result.stdout != run("analyze", spec, "-q", env={"COLUMNS": "120"}).stdout
+
+
+# --- --json and --format -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("fmt", ["csv", "markdown", "table"])
+def test_json_with_another_format_is_an_error(fmt):
+    result = run("analyze", "input 1x4x4 | conv 1 k3", "--json", "--format", fmt)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "--json" in result.stderr and f"--format {fmt}" in result.stderr
+
+
+def test_json_with_format_json_is_fine():
+    result = run("analyze", "input 1x4x4 | conv 1 k3", "--json", "--format", "json")
+    assert result.exit_code == 0 and json.loads(result.stdout)["totals"]["params"] == 10
+
+
+# --- a reader that goes away -------------------------------------------------------------------
+
+@pytest.mark.parametrize("args", [
+    ["analyze", str(EXAMPLES / "resnet50.cnn")],
+    ["analyze", str(EXAMPLES / "resnet50.cnn"), "--json"],
+    ["analyze", str(EXAMPLES / "lenet5.cnn"), "--format", "csv"],
+    ["explain", str(EXAMPLES / "lenet5.cnn")],
+    ["layers"],
+])
+def test_closed_pipe_ends_quietly(args):
+    """The reader has closed its end before cnncalc writes a byte: every write fails, as at
+    the end of `cnncalc analyze … | head -3`, but deterministically."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "cnncalc", *args, "-q"
+                               if args[0] != "layers" else "--no-color"],
+                              stdout=write, stderr=subprocess.PIPE, timeout=60, cwd=ROOT)
+    finally:
+        os.close(write)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert proc.stderr == b""
+
+
+def test_head_reads_three_lines():
+    proc = subprocess.run(f'"{sys.executable}" -m cnncalc analyze examples/resnet50.cnn -q | '
+                          'head -3; exit "${PIPESTATUS[0]}"', shell=True, executable="bash",
+                          capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert len(proc.stdout.splitlines()) == 3 and proc.stderr == ""

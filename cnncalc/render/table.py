@@ -200,6 +200,14 @@ def print_report(report: Report, depth: int | None = None, no_color: bool = Fals
         console.print(conditions)
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        """rich exits with status 1 when the reader has gone; the command line ends quietly
+        instead (cli._Group), so pass the error on."""
+        self.quiet = True
+        raise BrokenPipeError
+
+
 DEFAULT_WIDTH = 80
 
 
@@ -209,6 +217,6 @@ def make_console(no_color: bool = False) -> Console:
     plain = no_color or bool(os.environ.get("NO_COLOR"))
     columns = os.environ.get("COLUMNS", "").strip()
     width = DEFAULT_WIDTH if columns.isdigit() and int(columns) < 1 else None
-    return Console(color_system=None if plain else "auto", highlight=False, soft_wrap=False,
-                   width=width)
+    return _Console(color_system=None if plain else "auto", highlight=False, soft_wrap=False,
+                    width=width)
 
