@@ -240,10 +240,11 @@ _INT = re.compile(r"-?[0-9]+\Z")
 @_BINDINGS
 @_INPUT
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+@_warning_options
 @_NO_COLOR
 @_MAX_LAYERS
 def solve(spec, output, max_params, max_macs, rf, ranges, bindings, input_shape, as_json,
-          no_color, max_layers):
+          strict, quiet, no_warn, no_color, max_layers):
     """Every value of SPEC's unknown names that meets the constraints (at least one of
     --output, --max-params, --max-macs, --rf). Exit 0 with solutions, 1 with none.
 
@@ -257,6 +258,8 @@ def solve(spec, output, max_params, max_macs, rf, ranges, bindings, input_shape,
     answer = _call(run_solve, spec, output=output, max_params=max_params, max_macs=max_macs,
                    rf=rf, ranges=ranges, bindings=bindings, input=input_shape,
                    max_layers=max_layers)
+    warnings = _Warnings(no_warn, quiet, strict)
+    warnings.check(answer.warnings)  # the spec's own (layout, product): not the candidates'
     if as_json:
         import json
 
@@ -265,6 +268,7 @@ def solve(spec, output, max_params, max_macs, rf, ranges, bindings, input_shape,
         from .render.solutions import print_answer
 
         print_answer(answer, no_color=no_color)
+    warnings.show(answer.warnings)
     if not answer.solutions:
         sys.exit(1)
 

@@ -266,3 +266,19 @@ def test_a_warning_in_one_row_keeps_its_place():
     result = run("analyze", "input 1x7x7 | blk: { conv 1 k3 s3 }")
     (d,) = diagnostics(result.stderr)
     assert d["message"].endswith("never used (at blk.conv1)")
+
+
+def test_solve_warns_about_the_spec_not_the_candidates():
+    spec = "input 32x32x3 | conv 10 k=3*3 p=P"
+    result = run("solve", spec, "--output", "10x32x3", "--json")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    # k = 9 on the 32 rows: 32 − 9 + 2P + 1 = 32 → P = 4 (and 3 − 9 + 2P + 1 = 3 the same)
+    assert data["solutions"] == [{"P": 4}]
+    assert [w["name"] for w in data["warnings"]] == ["layout", "product"]
+    assert len(diagnostics(result.stderr)) == 2
+    # a stride that does not tile for some candidates is no warning of the spec's
+    tiles = run("solve", "input 1x7x7 | conv 1 k3 s=S", "--output", "1x2x2")
+    assert tiles.exit_code == 0 and tiles.stderr == ""   # S = 3 (2.33) and S = 4 (2.0)
+    strict = run("solve", spec, "--output", "10x32x3", "--strict", "--no-warn", "layout")
+    assert strict.exit_code == 2 and len(diagnostics(strict.stderr, "error")) == 1
