@@ -77,10 +77,10 @@ def _warning_options(command):
                            help="Print no warnings (--json still lists them).")(command)
     return click.option("--no-warn", "no_warn", metavar="NAME", multiple=True,
                         type=click.Choice(list(WARNINGS)),
-                        help="Silence one kind of warning (repeatable; --json still lists "
-                             "it): " + "; ".join(f"{name}: {what}"
-                                                 for name, what in WARNINGS.items())
-                             + ".")(command)
+                        help="Silence one kind of warning on stderr (repeatable; --json "
+                             "still lists it): tiling (a stride leaves rows unused), layout "
+                             "(32x32x3 read as 32 channels, 28x28 as 28), product (k=3*3 is "
+                             "a 9x9 kernel).")(command)
 
 
 class _Warnings:

@@ -282,3 +282,11 @@ def test_solve_warns_about_the_spec_not_the_candidates():
     assert tiles.exit_code == 0 and tiles.stderr == ""   # S = 3 (2.33) and S = 4 (2.0)
     strict = run("solve", spec, "--output", "10x32x3", "--strict", "--no-warn", "layout")
     assert strict.exit_code == 2 and len(diagnostics(strict.stderr, "error")) == 1
+
+
+def test_help_names_the_warnings():
+    for command in ("analyze", "explain", "run", "verify", "solve"):
+        text = " ".join(run(command, "--help").stdout.split())
+        assert "--no-warn NAME" in text and "-q, --quiet" in text and "--strict" in text
+        for name in ("tiling", "layout", "product"):
+            assert name in text, (command, name)
