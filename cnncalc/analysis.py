@@ -8,11 +8,14 @@ through the walk, and sums.
 
 from __future__ import annotations
 
+import re
+
 from . import ir
 from .errors import CnnCalcError, Span, Warning_, one_line
 from .formulas import flops
 from .layers.base import AxisRF, Context, fmt_shape
 from .numbers import MAX_DIM, Conditions, at_least, product, too_large, total
+from .ir import in_layout
 from .report import Container, Report, Row, Totals
 from .walk import Visitor, walk
 
@@ -48,14 +51,20 @@ class _Analysis(Visitor):
         self._seen: set = set()
         self.conditions = Conditions(net.conditions)
         self.ctx = Context(self.warn, net.input.layout, self.conditions)
+        self._products: set = set()  # layers whose values were checked for k=3*3
+        layout = _layout_mistake(net.input)
+        if layout:
+            self.warn("layout", layout, _dims_span(net.input.span), ())
 
-    def warn(self, message, span: Span | None) -> None:
-        """`message` may be a function giving it, built only when a warning is kept."""
-        message = (message() if callable(message) else message) + _at(self.conditions.path)
-        key = (message, span.start if span else None)
+    def warn(self, name: str, message, span: Span | None, path: tuple | None = None) -> None:
+        """A warning `name` (errors.WARNINGS) at `span`, for the row being analysed (or
+        `path`); `message` may be a function giving it, built only when a warning is kept."""
+        path = self.conditions.path if path is None else path
+        message = message() if callable(message) else message
+        key = (name, message, span.start if span else None, path)
         if key not in self._seen:
             self._seen.add(key)
-            self.warnings.append(Warning_(message, span))
+            self.warnings.append(Warning_(message, span, name, tuple(path)))
 
     # --- the walk's questions ---------------------------------------------------------------
 
@@ -72,6 +81,9 @@ class _Analysis(Visitor):
     def _layer(self, layer: ir.Layer, path: tuple, x, rf):
         kind = layer.kind
         ctx = self.ctx
+        if id(layer) not in self._products:  # a repeated layer is one object: checked once
+            self._products.add(id(layer))
+            self._check_products(layer, x)
         y = kind.output_shape(layer, x, ctx)
         for d in y:
             ctx.require(at_least(d, 1), lambda: f"{kind.name} gives output {fmt_shape(y)}: "
@@ -81,8 +93,14 @@ class _Analysis(Visitor):
                                    f"above {MAX_DIM:,}", layer.span)
         out_rf = _positioned(_inexact_after(rf, kind.receptive_field(layer, x, rf, ctx)), y)
         macs = kind.macs(layer, x, y) * self.batch
-        self.add_row(path, kind.name, layer.span, layer.text, x, y, kind.params(layer, x),
-                     kind.buffers(layer, x), macs, out_rf, kind.note(layer, x, y, ctx))
+        params, biases = kind.params(layer, x), kind.biases(layer, x)
+        if type(biases) is int and type(params) is int:
+            weights = params - biases
+        else:  # symbolic: the kind's own formula, not a difference sympy leaves unsimplified
+            weights = kind.weights(layer, x)
+        self.add_row(path, kind.name, layer.span, layer.text, x, y, params,
+                     kind.buffers(layer, x), macs, out_rf, kind.note(layer, x, y, ctx),
+                     weights, biases, kind.padding(layer, x))
         return y, out_rf
 
     def branch_inputs(self, m: ir.Merge, path: tuple, value):
@@ -107,19 +125,40 @@ class _Analysis(Visitor):
         return y, merged
 
     def add_row(self, path, kind, span: Span, source: str, x, y, params, buffers, macs, rf,
-                note) -> None:
+                note, weights=0, biases=0, padding=None) -> None:
         self.rows.append(Row(
             index=len(self.rows) + 1, path=path, kind=kind, source=source,
             line=span.line, input_shape=x, output_shape=y, params=params, buffers=buffers,
             macs=macs, rf=tuple(a.size for a in rf), jump=tuple(a.jump for a in rf),
             start=tuple(a.start for a in rf),
-            output_bytes=product(y) * self.batch * self.elem_bytes, note=note, span=span))
+            output_bytes=product(y) * self.batch * self.elem_bytes, note=note, span=span,
+            weights=weights, biases=biases, padding=padding))
+
+    def _check_products(self, layer: ir.Layer, x) -> None:
+        """`k=3*3` is a 9x9 kernel, though the notes write "3*3 卷积" for a 3x3 one: a kernel,
+        stride or padding written as a product of two equal numbers is a warning, once for
+        the text (a def called eight times warns once: `warn` keeps one per place and message)."""
+        for option, what in _PRODUCT_OPTIONS:
+            span = layer.spans.get(option)
+            if span is None:
+                continue
+            text = span.source.text[span.start:span.end]
+            if "*" not in text:
+                continue
+            m = _PRODUCT.match(text)
+            if m is None or m.group(1) != m.group(2) or m.group(1) == "1":
+                continue
+            n = int(m.group(1))
+            axes = max(len(x) - 1, 1)
+            self.warn("product", _product_message(m.group(0), what, n, axes), span, ())
 
     # --- totals ---------------------------------------------------------------------------
 
     def report(self, y, rf, dtype: str) -> Report:
         rows = self.rows
         params = total(r.params for r in rows)
+        weights = total(r.weights for r in rows)
+        biases = total(r.biases for r in rows)
         buffers = total(r.buffers for r in rows)
         macs = total(r.macs for r in rows)
         inp = self.net.input
@@ -133,7 +172,8 @@ class _Analysis(Visitor):
             flops=flops(macs), output_shape=y, rf=tuple(a.size for a in rf),
             jump=tuple(a.jump for a in rf), input_bytes=input_bytes,
             activation_bytes=activation, param_bytes=param_bytes,
-            total_bytes=input_bytes + activation + param_bytes)
+            total_bytes=input_bytes + activation + param_bytes, weights=weights, biases=biases,
+            rf_features=_features_field(rows))
         symbols = tuple(s for s, _ in self.net.symbols)
         summary = None
         if symbols:
@@ -142,6 +182,89 @@ class _Analysis(Visitor):
             summary = summarize(self.conditions.items, self.ctx.tilings, symbols, inp.shape)
         return Report(inp, rows, totals, self.warnings, self.containers, dtype, symbols,
                       summary)
+
+
+_PRODUCT_OPTIONS = (("k", "kernel"), ("s", "stride"), ("p", "padding"))
+# `k=3*3`, `kernel=(3*3)`: a value written as the product of two whole numbers
+_PRODUCT = re.compile(r"\A[A-Za-z_]\w*\s*=\s*\(?\s*([0-9]+)\s*\*\s*([0-9]+)\s*\)?\Z")
+
+
+def _product_message(written: str, what: str, n: int, axes: int) -> str:
+    square, side = n * n, "x".join([str(n)] * axes)
+    option = written.split("=", 1)[0].strip()
+    fused = {"kernel": "k", "stride": "s", "padding": "p"}[what]
+    if what == "kernel" and axes == 1:
+        meant, got = f"a kernel of {n}", f"a kernel of {square}"
+    elif what == "kernel":
+        meant, got = f"a {side} kernel", f"a {'x'.join([str(square)] * axes)} kernel"
+    elif what == "stride":
+        meant, got = f"a stride of {n}", f"a stride of {square}"
+    else:
+        meant, got = f"padding {n}", f"padding {square}"
+    return (f"{written} is {got} ({option} = {n}·{n} = {square}); for {meant} write "
+            f"{fused}{n}")
+
+
+def _layout_mistake(inp: ir.Input) -> str | None:
+    """An input that reads as a likely mistake in its layout: `32x32x3` read channels first
+    (32 channels of 32x3), `3x32x32 layout=hwc` (3x32 with 32 channels), `28x28` (28
+    channels of length 28). A non-square two-part input (300x50, a text CNN's) is fine."""
+    written = in_layout(inp.shape, inp.layout)
+    if not all(type(d) is int for d in written):
+        return None
+    hwc = inp.layout == "hwc"
+    if not hwc and inp.span is not None and _CHW.search(inp.span.text):
+        return None  # `layout=chw` written out: meant as it reads
+    shown = "x".join(map(str, written))
+    if len(written) == 2 and written[0] == written[1]:
+        n = written[0]
+        if hwc:
+            return (f"{shown} with layout=hwc is read as length {n} with {n} channels (a 1-D "
+                    f"input); for a {n}x{n} grey image write {n}x{n}x1")
+        return (f"{shown} is read as {n} channels of length {n} (a 1-D input); for a "
+                f"{n}x{n} grey image write 1x{n}x{n}")
+    if len(written) != 3:
+        return None
+    a, b, c = written
+    if not hwc and a == b and c in (1, 3) and a != c:
+        return (f"{shown} is read channels first: {a} channels of {b}x{c}; did you mean "
+                f"layout=hwc (a {a}x{b} image with {c} channel{'s' if c > 1 else ''}), "
+                f"or {c}x{a}x{b}?")
+    if hwc and b == c and a in (1, 3) and a != c:
+        return (f"{shown} with layout=hwc is read channels last: {a}x{b} with {c} channels; "
+                f"did you mean channels first (a {b}x{c} image with {a} "
+                f"channel{'s' if a > 1 else ''}): drop layout=hwc?")
+    return None
+
+
+_CHW = re.compile(r"layout\s*=\s*chw", re.IGNORECASE)
+
+
+def _dims_span(span: Span | None) -> Span | None:
+    """The sizes of `input 32x32x3 layout=hwc`: the word after the keyword (all of --input's
+    text)."""
+    if span is None:
+        return None
+    text = span.text
+    words = [m.span() for m in re.finditer(r"\S+", text)]
+    if len(words) < 2 or not text[:words[0][1]].lower().startswith("input"):
+        return span
+    start, end = words[1]
+    return Span(span.source, span.start + start, span.start + end)
+
+
+def _features_field(rows: list) -> tuple | None:
+    """The receptive field of the feature map: the last row whose output still has more
+    than one position (before a global pool, a flatten or an fc combines them all; ResNet-50:
+    427, layer4's), else the last with spatial axes at all; None when no row has any."""
+    last = None
+    for r in reversed(rows):
+        y = r.output_shape
+        if len(y) > 1:
+            if any(not (type(n) is int and n == 1) for n in y[1:]):
+                return r.rf
+            last = last or r.rf
+    return last
 
 
 def _inexact_after(rf: tuple, out: tuple) -> tuple:

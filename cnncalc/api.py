@@ -15,10 +15,12 @@ from .syntax.parser import parse_input_override
 
 def analyze(spec, *, input: str | None = None, dtype: str = "float32", strict: bool = False,
             max_layers: int = _build.DEFAULT_MAX_LAYERS, stdin=None,
-            bindings: dict | None = None) -> Report:
+            bindings: dict | None = None, no_warn=()) -> Report:
     """Analyze a spec given as text, a path to a .cnn file, or '-' (standard input).
     `bindings` give the spec's unbound names values (`{"H": 32}`); names left unbound are
-    symbols, and the report holds closed forms and conditions.
+    symbols, and the report holds closed forms and conditions. `strict` raises the first
+    warning (`report.warnings`) as an error, except the kinds named in `no_warn`
+    (`{"tiling"}`).
 
     >>> analyze("input 3x32x32 | conv 10 k5 s1 p2").totals.params
     760
@@ -27,8 +29,10 @@ def analyze(spec, *, input: str | None = None, dtype: str = "float32", strict: b
     """
     net = _net(spec, input, max_layers, stdin, bindings)
     report = analyze_net(net, dtype)
-    if strict and report.warnings:
-        raise report.warnings[0].as_error()
+    if strict:
+        for w in report.warnings:
+            if w.name not in no_warn:
+                raise w.as_error()
     return report
 
 
@@ -50,14 +54,15 @@ def explain(spec, *, input: str | None = None, dtype: str = "float32",
 def run(spec, x=None, *, seed: int = 0, weights=None, dtype: str = "float32",
         input: str | None = None, bindings: dict | None = None,
         max_layers: int = _build.DEFAULT_MAX_LAYERS, stdin=None,
-        memory_limit: int | None = None):
+        memory_limit: int | None = None, on_warnings=None):
     """Run the net forward in NumPy (inference): the output array, (N, *output shape).
 
     `x` is an array (N, *input shape), random (seeded) if None; `weights` a dict or the path
     of an .npz, keyed `<row path>.<tensor>` in PyTorch's layouts (a `state_dict` saved with
     numpy.savez loads into a spec whose paths spell its module names), else seeded random.
     A run that would need more than `memory_limit` bytes (default: half the free memory) is
-    refused before it starts.
+    refused before it starts. `on_warnings`, if given, is called with the analysis's
+    warnings before the run.
 
     >>> run("input 1x4x4 | maxpool k2", [[[[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0],
     ...                                     [1, 2, 3, 4]]]]).tolist()
@@ -66,7 +71,7 @@ def run(spec, x=None, *, seed: int = 0, weights=None, dtype: str = "float32",
     from .execute import run_net
 
     net = _net(spec, input, max_layers, stdin, bindings)
-    _fits(net, dtype, memory_limit)  # the analysis first: an invalid spec never runs
+    _fits(net, dtype, memory_limit, on_warnings)  # the analysis first: an invalid spec never runs
     if weights is not None and not isinstance(weights, dict):
         weights = load_arrays(weights, "--weights")
     return run_net(net, x, seed=seed, weights=weights, dtype=dtype)
@@ -74,24 +79,28 @@ def run(spec, x=None, *, seed: int = 0, weights=None, dtype: str = "float32",
 
 def verify(spec, *, seed: int = 0, dtype: str = "float32", input: str | None = None,
            bindings: dict | None = None, max_layers: int = _build.DEFAULT_MAX_LAYERS,
-           stdin=None, memory_limit: int | None = None):
-    """Run the net and compare every layer's output shape, parameters, buffers and MACs
-    with the analysis: a `verification.Verified` (its `differences` empty when all agree).
+           stdin=None, memory_limit: int | None = None, on_warnings=None):
+    """Run the net and compare every layer's output shape, parameters, buffers, MACs and
+    receptive fields with the analysis: a `verification.Verified` (its `differences` empty when all agree).
+    `on_warnings`, if given, is called with the analysis's warnings before the run.
     """
     from .verification import verify_net
 
     net = _net(spec, input, max_layers, stdin, bindings)
-    _fits(net, dtype, memory_limit)
+    _fits(net, dtype, memory_limit, on_warnings)
     return verify_net(net, seed=seed, dtype=dtype, memory_limit=memory_limit)
 
 
-def _fits(net, dtype: str, memory_limit: int | None) -> None:
-    """Analyse the net (its checks first) and refuse at once a run that would need more
-    memory than the limit (default: half of what the machine has free)."""
+def _fits(net, dtype: str, memory_limit: int | None, on_warnings=None) -> None:
+    """Analyse the net (its checks first, then its warnings to `on_warnings`) and refuse at
+    once a run that would need more memory than the limit (default: half of what the
+    machine has free)."""
     from .execute import peak_bytes
     from .sizes import available_memory, show_size
 
     report = analyze_net(net)
+    if on_warnings is not None:
+        on_warnings(report.warnings)
     if report.symbols:
         return  # the run itself says which name needs a value
     if memory_limit is None:

@@ -7,6 +7,7 @@ It parses options, calls the API, hands the report to a renderer and picks the e
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from fractions import Fraction
@@ -16,7 +17,7 @@ import click
 from . import __version__
 from .analysis import DTYPE_BYTES
 from .build import DEFAULT_MAX_LAYERS
-from .errors import CnnCalcError
+from .errors import WARNINGS, CnnCalcError
 
 
 def _fail(error: CnnCalcError) -> None:
@@ -67,6 +68,71 @@ _NO_COLOR = click.option("--no-color", is_flag=True,
                          help="No colours (NO_COLOR is honoured too).")
 
 
+def _warning_options(command):
+    """--no-warn NAME, -q and --strict, for every command that analyses a spec."""
+    command = click.option("--strict", is_flag=True,
+                           help="Treat warnings as errors (exit 2); those --no-warn names "
+                                "are still accepted.")(command)
+    command = click.option("-q", "--quiet", is_flag=True,
+                           help="Print no warnings (--json still lists them).")(command)
+    return click.option("--no-warn", "no_warn", metavar="NAME", multiple=True,
+                        type=click.Choice(list(WARNINGS)),
+                        help="Silence one kind of warning on stderr (repeatable; --json "
+                             "still lists it): tiling (a stride leaves rows unused), layout "
+                             "(32x32x3 read as 32 channels, 28x28 as 28), product (k=3*3 is "
+                             "a 9x9 kernel).")(command)
+
+
+class _Warnings:
+    """What the warning options ask for: under --strict a warning not silenced by --no-warn
+    ends the command (exit 2) before anything is printed; otherwise warnings go to standard
+    error, grouped, unless -q or --no-warn silence them."""
+
+    def __init__(self, no_warn=(), quiet=False, strict=False):
+        self.no_warn, self.quiet, self.strict = set(no_warn), quiet, strict
+
+    def kept(self, warnings) -> list:
+        return [w for w in warnings if w.name not in self.no_warn]
+
+    def check(self, warnings) -> None:
+        kept = self.kept(warnings)
+        if self.strict and kept:
+            from .errors import render_warnings
+
+            for text in render_warnings(kept, "error"):
+                click.echo(text, err=True)
+            sys.exit(2)
+
+    def show(self, warnings) -> None:
+        if self.quiet:
+            return
+        from .errors import render_warnings
+
+        for text in render_warnings(self.kept(warnings)):
+            click.echo(text, err=True)
+
+    def __call__(self, warnings) -> None:
+        """Both, at once (`run` and `verify`, before the run)."""
+        self.check(warnings)
+        self.show(warnings)
+
+
+class _Group(click.Group):
+    def invoke(self, ctx):
+        """A reader that goes away (`cnncalc analyze … | head -3`) ends the command quietly
+        with status 0, as Unix tools do; the Python documentation's recipe: what is still
+        buffered goes to /dev/null, so the flush at exit cannot fail again."""
+        try:
+            try:
+                return super().invoke(ctx)
+            finally:
+                sys.stdout.flush()
+        except BrokenPipeError:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(0)
+
+
 def _memory_limit(ctx, param, value) -> int | None:
     """`--memory-limit 1.5GiB` -> bytes; a size that cannot be read exits 2, located."""
     if value is None:
@@ -84,7 +150,7 @@ _MEMORY_LIMIT = click.option("--memory-limit", metavar="SIZE", callback=_memory_
                                   "2GB, 500MB, bytes); default: half the free memory.")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="cnncalc", message="%(prog)s %(version)s")
 def main() -> None:
     """Shapes, parameters, MACs and receptive fields of a CNN from a layer spec.
@@ -100,28 +166,32 @@ def main() -> None:
 @click.argument("spec")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (stdout).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown", "csv"]),
-              default="table", show_default=True, help="Output format.")
+              default=None, help="Output format.  [default: table]")
 @click.option("--depth", type=click.IntRange(min=1), default=None,
               help="Fold rows nested deeper than N levels into their block.")
 @_INPUT
 @click.option("--dtype", default="float32", show_default=True,
               type=click.Choice(list(DTYPE_BYTES), case_sensitive=False),
               help="Element type for the memory figures.")
-@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@_warning_options
 @_NO_COLOR
 @_MAX_LAYERS
 @_BINDINGS
-def analyze(spec, as_json, fmt, depth, input_shape, dtype, strict, no_color, max_layers,
-            bindings):
+def analyze(spec, as_json, fmt, depth, input_shape, dtype, strict, quiet, no_warn, no_color,
+            max_layers, bindings):
     """Per-layer table and totals for SPEC: a .cnn file, '-' (stdin), a bundled example's
     name (resnet50) or the spec text.
     Names without a value (input 3xHxW) are symbols: sizes come out as formulas, with the
     conditions the input must meet."""
     from .api import analyze as run_analysis
 
-    report = _call(run_analysis, spec, input=input_shape, dtype=dtype, strict=strict,
+    if as_json and fmt not in (None, "json"):
+        raise click.UsageError(f"--json and --format {fmt} ask for two outputs: give one")
+    warnings = _Warnings(no_warn, quiet, strict)
+    report = _call(run_analysis, spec, input=input_shape, dtype=dtype,
                    max_layers=max_layers, bindings=bindings)
-    fmt = "json" if as_json else fmt
+    warnings.check(report.warnings)
+    fmt = "json" if as_json else fmt or "table"
     if fmt == "json":
         from .render.json import render as render_json
 
@@ -134,8 +204,7 @@ def analyze(spec, as_json, fmt, depth, input_shape, dtype, strict, no_color, max
         from .render import text
 
         click.echo(text.render(report, fmt, depth=depth), nl=False)
-    for w in report.warnings:
-        click.echo(w.render(), err=True)
+    warnings.show(report.warnings)
 
 
 def _range(ctx, param, values) -> dict:
@@ -172,10 +241,11 @@ _INT = re.compile(r"-?[0-9]+\Z")
 @_BINDINGS
 @_INPUT
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+@_warning_options
 @_NO_COLOR
 @_MAX_LAYERS
 def solve(spec, output, max_params, max_macs, rf, ranges, bindings, input_shape, as_json,
-          no_color, max_layers):
+          strict, quiet, no_warn, no_color, max_layers):
     """Every value of SPEC's unknown names that meets the constraints (at least one of
     --output, --max-params, --max-macs, --rf). Exit 0 with solutions, 1 with none.
 
@@ -189,6 +259,8 @@ def solve(spec, output, max_params, max_macs, rf, ranges, bindings, input_shape,
     answer = _call(run_solve, spec, output=output, max_params=max_params, max_macs=max_macs,
                    rf=rf, ranges=ranges, bindings=bindings, input=input_shape,
                    max_layers=max_layers)
+    warnings = _Warnings(no_warn, quiet, strict)
+    warnings.check(answer.warnings)  # the spec's own (layout, product): not the candidates'
     if as_json:
         import json
 
@@ -197,6 +269,7 @@ def solve(spec, output, max_params, max_macs, rf, ranges, bindings, input_shape,
         from .render.solutions import print_answer
 
         print_answer(answer, no_color=no_color)
+    warnings.show(answer.warnings)
     if not answer.solutions:
         sys.exit(1)
 
@@ -209,15 +282,19 @@ def solve(spec, output, max_params, max_macs, rf, ranges, bindings, input_shape,
 @click.option("--json", "as_json", is_flag=True, help="The steps as JSON.")
 @_INPUT
 @_BINDINGS
+@_warning_options
 @_NO_COLOR
 @_MAX_LAYERS
-def explain(spec, layer_path, as_json, input_shape, bindings, no_color, max_layers):
+def explain(spec, layer_path, as_json, input_shape, bindings, strict, quiet, no_warn,
+            no_color, max_layers):
     """Every layer's arithmetic written out, formula then numbers, as the course writes it:
     (N − F + 2P)/S + 1 = (32 − 5 + 2·2)/1 + 1 = 32."""
     from .api import explain as run_explain
 
+    warnings = _Warnings(no_warn, quiet, strict)
     report, explained = _call(run_explain, spec, input=input_shape, bindings=bindings,
                               max_layers=max_layers)
+    warnings.check(report.warnings)
     if layer_path:
         chosen = [e for e in explained if ".".join(e.path) == layer_path
                   or ".".join(e.path).startswith(layer_path + ".")]
@@ -238,8 +315,7 @@ def explain(spec, layer_path, as_json, input_shape, bindings, no_color, max_laye
         from .render.explain import print_explained
 
         print_explained(report, explained, no_color=no_color)
-    for w in report.warnings:
-        click.echo(w.render(), err=True)
+    warnings.show(report.warnings)
 
 
 @main.command("run")
@@ -256,10 +332,11 @@ def explain(spec, layer_path, as_json, input_shape, bindings, no_color, max_laye
               show_default=True, help="What the net computes in.")
 @_INPUT
 @_BINDINGS
+@_warning_options
 @_MAX_LAYERS
 @_MEMORY_LIMIT
 def run_command(spec, seed, input_npy, weights, save_output, dtype, input_shape, bindings,
-                max_layers, memory_limit):
+                strict, quiet, no_warn, max_layers, memory_limit):
     """Run SPEC forward in NumPy (inference) on a random or given input, with random or
     given weights, and print what came out."""
     import time
@@ -269,7 +346,8 @@ def run_command(spec, seed, input_npy, weights, save_output, dtype, input_shape,
     x = _call(lambda stdin=None: load_arrays(input_npy, "--input-npy")) if input_npy else None
     start = time.perf_counter()
     y = _call(run_net, spec, x, seed=seed, weights=weights, dtype=dtype, input=input_shape,
-              bindings=bindings, max_layers=max_layers, memory_limit=memory_limit)
+              bindings=bindings, max_layers=max_layers, memory_limit=memory_limit,
+              on_warnings=_Warnings(no_warn, quiet, strict))
     seconds = time.perf_counter() - start
     if save_output:
         import numpy as np
@@ -292,16 +370,19 @@ def run_command(spec, seed, input_npy, weights, save_output, dtype, input_shape,
 @click.option("--json", "as_json", is_flag=True, help="The rows that differ, as JSON.")
 @_INPUT
 @_BINDINGS
+@_warning_options
 @_MAX_LAYERS
 @_MEMORY_LIMIT
 @_NO_COLOR
-def verify(spec, seed, as_json, input_shape, bindings, max_layers, memory_limit, no_color):
+def verify(spec, seed, as_json, input_shape, bindings, strict, quiet, no_warn, max_layers,
+           memory_limit, no_color):
     """Run SPEC in NumPy and compare every layer's output shape, parameters, buffers, MACs
     and receptive fields with the analysis. Exit 0 when all agree, 1 with the rows that
     differ."""
     from .api import verify as run_verify
     result = _call(run_verify, spec, seed=seed, input=input_shape, bindings=bindings,
-                   max_layers=max_layers, memory_limit=memory_limit)
+                   max_layers=max_layers, memory_limit=memory_limit,
+                   on_warnings=_Warnings(no_warn, quiet, strict))
     if as_json:
         import json
 

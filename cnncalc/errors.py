@@ -137,17 +137,82 @@ class CnnCalcError(Exception):
         return self.render()
 
 
+# Every kind of warning, by the name that `--no-warn NAME` silences.
+WARNINGS = {
+    "tiling": "a stride that does not tile its input: rows or columns are never used",
+    "layout": "an input that looks written in the other layout (32x32x3 read channels "
+              "first, 28x28 read as 28 channels)",
+    "product": "a kernel, stride or padding written as a product of two equal numbers "
+               "(k=3*3 is a 9x9 kernel)",
+}
+
+
 class Warning_(NamedTuple):
-    """A non-fatal finding (a stride that does not tile the input); `--strict` makes it an error."""
+    """A non-fatal finding, one per row it arises in (or one for the input, or one for a
+    value as written): `name` is one of WARNINGS, `path` the row's (empty when it concerns
+    the text rather than a row). `--strict` makes it an error."""
 
     message: str
     span: Span | None
+    name: str = "tiling"
+    path: tuple = ()
+
+    @property
+    def located(self) -> str:
+        """The message and, for a row inside a block or def, which one:
+        ` (at layer2.0.conv2)`."""
+        return self.message + (f" (at {'.'.join(self.path)})" if len(self.path) > 1 else "")
 
     def render(self) -> str:
-        return render_diagnostic("warning", self.message, self.span)
+        return render_diagnostic("warning", self.located, self.span)
 
     def as_error(self) -> CnnCalcError:
-        return CnnCalcError(self.message, self.span)
+        return CnnCalcError(self.located, self.span)
+
+    def to_dict(self) -> dict:
+        """The `--json` form: {name, message, path, file, line, col, text}."""
+        span = self.span
+        return {"name": self.name, "message": self.message,
+                "path": ".".join(self.path) if self.path else None,
+                "file": span.source.name if span else None,
+                "line": span.line if span else None, "col": span.col if span else None,
+                "text": self.render().split("\n", 1)[0]}
+
+
+SHOWN_PATHS = 3  # rows named in a grouped warning before "… N rows"
+
+
+def grouped(warnings) -> list[tuple[str, Span | None, str]]:
+    """Warnings as a reader is shown them: one per kind and place in the text, naming the
+    rows it arose in (a def line that warns in eight calls is one warning, `… (in
+    layer2.0.conv2, layer3.0.conv2, … 8 rows)`). [(name, message, span)], in first-seen
+    order."""
+    groups: dict = {}
+    for w in warnings:
+        key = (w.name, None if w.span is None else (w.span.source, w.span.start, w.span.end))
+        groups.setdefault(key, []).append(w)
+    out = []
+    for (name, _), ws in groups.items():
+        first = ws[0]
+        paths = list(dict.fromkeys(".".join(w.path) for w in ws if w.path))
+        if len(paths) < 2:
+            out.append((name, first.located, first.span))
+            continue
+        shown = ", ".join(paths[:SHOWN_PATHS])
+        many = len(paths) > SHOWN_PATHS
+        count = f", … {len(paths)} rows" if many else f": {len(paths)} rows"
+        if all(w.message == first.message for w in ws):
+            where = f" (in {shown}{count})"
+        else:  # the figures differ from row to row: the first row's are shown
+            rest = ", ".join(paths[1:SHOWN_PATHS])
+            where = f" (at {paths[0]}; likewise in {rest}{count})"
+        out.append((name, first.message + where, first.span))
+    return out
+
+
+def render_warnings(warnings, level: str = "warning") -> list[str]:
+    """Each grouped warning as printed on standard error (`level` "error" under --strict)."""
+    return [render_diagnostic(level, message, span) for _, message, span in grouped(warnings)]
 
 
 def closest(name: str, known) -> str | None:

@@ -31,6 +31,9 @@ class Row(NamedTuple):
     output_bytes: Any
     note: str | None
     span: Span
+    weights: Any = 0             # params = weights + biases (batch norm: scale + shift)
+    biases: Any = 0
+    padding: tuple | None = None  # ((before, after), …) per spatial axis; None: no padding
 
     @property
     def flops(self):
@@ -59,6 +62,9 @@ class Totals(NamedTuple):
     activation_bytes: Any
     param_bytes: Any
     total_bytes: Any
+    weights: Any = 0
+    biases: Any = 0
+    rf_features: tuple | None = None  # the field of the last row with spatial output
 
 
 class Report(NamedTuple):
@@ -106,25 +112,32 @@ class Report(NamedTuple):
         t = self.totals
         summary = self.summary
         return {
-            "input": {"shape": show(self.input.shape), "layout": self.input.layout},
+            "input": {"shape": show(self.input.shape), "layout": self.input.layout,
+                      "batch": _num(self.input.batch)},
             "layers": [
                 {"index": r.index, "path": ".".join(r.path), "kind": r.kind,
                  "source": r.source, "line": r.line,
                  "input_shape": show(r.input_shape), "output_shape": show(r.output_shape),
-                 "params": _num(r.params), "buffers": _num(r.buffers), "macs": _num(r.macs),
-                 "flops": _num(r.flops), "rf": [_num(v) for v in r.rf],
+                 "params": _num(r.params), "weights": _num(r.weights),
+                 "biases": _num(r.biases), "buffers": _num(r.buffers), "macs": _num(r.macs),
+                 "flops": _num(r.flops), "padding": None if r.padding is None else
+                 [[_num(before), _num(after)] for before, after in r.padding],
+                 "rf": [_num(v) for v in r.rf],
                  "jump": [_num(v) for v in r.jump], "start": [_num(v) for v in r.start],
                  "output_bytes": _num(r.output_bytes)}
                 for r in self.rows],
             "totals": {
                 "params": _num(t.params), "trainable_params": _num(t.trainable_params),
+                "weights": _num(t.weights), "biases": _num(t.biases),
                 "buffers": _num(t.buffers), "macs": _num(t.macs), "flops": _num(t.flops),
                 "output_shape": show(t.output_shape), "rf": [_num(v) for v in t.rf],
+                "rf_features": None if t.rf_features is None else
+                [_num(v) for v in t.rf_features],
                 "jump": [_num(v) for v in t.jump], "input_bytes": _num(t.input_bytes),
                 "activation_bytes": _num(t.activation_bytes),
                 "param_bytes": _num(t.param_bytes), "total_bytes": _num(t.total_bytes)},
-            # the first line of each warning as printed on stderr: FILE:LINE:COL: warning: …
-            "warnings": [w.render().split("\n", 1)[0] for w in self.warnings],
+            # every warning, one per row it arose in, whatever --no-warn or -q silenced
+            "warnings": [w.to_dict() for w in self.warnings],
             "conditions": self.conditions_json(),
             "exact_when": [_stated(c) for c in summary.exact_when] if summary else [],
             "min_input": (None if summary is None or summary.min_input is None

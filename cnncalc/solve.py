@@ -38,11 +38,15 @@ class Answer(NamedTuple):
     bounds: dict[str, tuple[int, int]]
     solutions: list[dict[str, int]]
     candidates: int                           # bindings tried
+    # what the spec as written warns about (layout, product); a stride's tiling depends on
+    # the candidate, and is no warning here
+    warnings: list = []
 
     def to_dict(self) -> dict:
         return {"solutions": self.solutions,
                 "bounds": {n: list(b) for n, b in self.bounds.items()},
-                "universal": list(self.universal), "candidates": self.candidates}
+                "universal": list(self.universal), "candidates": self.candidates,
+                "warnings": [w.to_dict() for w in self.warnings]}
 
 
 def solve(spec, *, output: str | None = None, max_params: int | None = None,
@@ -87,6 +91,7 @@ def solve(spec, *, output: str | None = None, max_params: int | None = None,
                            f"{MAX_CANDIDATES:,}: narrow the ranges with --range NAME=LO..HI",
                            where="cnncalc solve")
     solutions = []
+    warnings = None
     names = list(bounds)
     for values in itertools.product(*(range(lo, hi + 1) for lo, hi in bounds.values())):
         binding = dict(zip(names, values))
@@ -96,9 +101,11 @@ def solve(spec, *, output: str | None = None, max_params: int | None = None,
             report = analyze_net(candidate)
         except CnnCalcError:
             continue  # the analysis refuses this binding: a layer's own check failed
+        if warnings is None:
+            warnings = [w for w in report.warnings if w.name != "tiling"]
         if _meets(report, target, max_params, max_macs, rf):
             solutions.append(binding)
-    return Answer(unknowns, universal, bounds, solutions, candidates)
+    return Answer(unknowns, universal, bounds, solutions, candidates, warnings or [])
 
 
 def _target(output: str, symbols: dict, layout: str) -> tuple:

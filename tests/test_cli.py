@@ -26,11 +26,13 @@ ANSI = re.compile(r"\x1b\[")
 # cli.md's JSON example, key by key
 TOP_KEYS = {"input", "layers", "totals", "warnings", "conditions", "exact_when", "min_input",
             "symbols"}
-INPUT_KEYS = {"shape", "layout"}
+INPUT_KEYS = {"shape", "layout", "batch"}
 LAYER_KEYS = {"index", "path", "kind", "source", "line", "input_shape", "output_shape",
-              "params", "buffers", "macs", "flops", "rf", "jump", "start", "output_bytes"}
-TOTAL_KEYS = {"params", "trainable_params", "buffers", "macs", "flops", "output_shape", "rf",
-              "jump", "input_bytes", "activation_bytes", "param_bytes", "total_bytes"}
+              "params", "weights", "biases", "buffers", "macs", "flops", "padding", "rf",
+              "jump", "start", "output_bytes"}
+TOTAL_KEYS = {"params", "trainable_params", "weights", "biases", "buffers", "macs", "flops",
+              "output_shape", "rf", "rf_features", "jump", "input_bytes", "activation_bytes",
+              "param_bytes", "total_bytes"}
 
 COURSE = "input 1x7x7 | conv 1 k3 s2 p1"          # 1x4x4: (7 + 2 - 3)/2 + 1 = 4
 NOT_TILING = "input 1x7x7 | conv 1 k3 s3"         # 1x2x2 and a warning: (7 - 3)/3 + 1 = 2.33
@@ -67,6 +69,9 @@ def test_json_is_one_object_with_the_keys_of_cli_md():
     assert layer["input_shape"] == [3, 224, 224]
     assert layer["output_shape"] == [64, 112, 112]   # floor((224 + 6 - 7)/2) + 1 = 112
     assert layer["params"] == 9472                   # 3·64·49 + 64 = 9408 + 64
+    assert (layer["weights"], layer["biases"]) == (9408, 64)
+    assert layer["padding"] == [[3, 3], [3, 3]]      # p3: 3 before and after, each axis
+    assert data["input"]["batch"] == 1
     assert layer["buffers"] == 0
     assert layer["macs"] == 118013952                # 9408 · 112·112 = 9408 · 12,544
     assert layer["flops"] == 236027904               # 2 · MACs
@@ -75,6 +80,8 @@ def test_json_is_one_object_with_the_keys_of_cli_md():
     t = data["totals"]
     assert t["output_shape"] == [64, 112, 112]
     assert t["params"] == t["trainable_params"] == 9472
+    assert (t["weights"], t["biases"]) == (9408, 64)
+    assert t["rf_features"] == t["rf"] == [7, 7]     # the conv's output is spatial
     assert t["input_bytes"] == 602112                # 3·224·224 · 4 = 150,528 · 4
     assert t["activation_bytes"] == 6422528          # 2 · 3,211,264 (torchinfo: x2 for grads)
     assert t["param_bytes"] == 37888                 # 9472 · 4
@@ -371,10 +378,13 @@ def test_resnet50_table_keeps_layer_names_whole_in_80_columns():
     lines = console.export_text().splitlines()
     names = {row.path[-1] for row in report.rows} | {path[-1] for path in report.containers}
     names.add("input")  # the first line shows the input
-    # the name cells: everything left of the "source" header (the index shares the cell)
-    edge = lines[0].index("source")
+    # the name cells: everything left of the next column's header (the index shares the
+    # cell); at 80 columns ResNet-50's source column is left out, so that is "output"
+    edge = lines[0].index("source") if "source" in lines[0] else lines[0].index("output")
     fragments = set()
     for line in lines[2:]:
+        if line.startswith("(the source column is left out"):  # the note under the table
+            continue
         for token in line[:edge].split():
             if not token.isdigit() and token not in names:
                 fragments.add(token)

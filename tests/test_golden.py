@@ -26,6 +26,10 @@ CIFAR (the course's CIFAR-10 net), input 3x32x32, float32:
   activations (torchinfo: 2 × outputs of layers with weights) 2·(65,536 + 20,480 + 40) =
   172,112 B (0.17 MB); params 16,158·4 = 64,632 B (0.06 MB); total 249,032 B (0.25 MB).
   (Memory is shown in torchinfo's MB, 10^6 bytes: 172,112 / 10^6 = 0.172 -> 0.17.)
+  weights 432 + 2,880 + 12,800 = 16,112, biases 16 + 20 + 10 = 46 (= 16,158 params);
+  padding [1, 1] per axis for the convs, [0, 0] for the pools, null for relu and fc;
+  rf_features: maxpool2's 10 (the last row with spatial output; the fc's field is 38);
+  no batch norm: the table has no Buffers line.
 
 RESIDUAL (a downsampling basic block in a def), input 16x8x8:
   1 conv1 32 k3 s2 p1 nobias  32x4x4 (floor((8 + 2 - 3)/2) + 1 = 4, a 4.50 warning at 2:14);
@@ -46,7 +50,12 @@ RESIDUAL (a downsampling basic block in a def), input 16x8x8:
   147,456 + 8,192 = 229,376 (229.38 K); FLOPs 458,752 (458.75 K); input 16·64·4 = 4,096 B
   (0.00 MB); activations 2·6·2,048 = 24,576 B (0.02 MB); param_bytes 14,528·4 = 58,112 B
   (0.06 MB; torchinfo's "Params size" counts parameters, not the BN buffers); total 4,096 +
-  24,576 + 58,112 = 86,784 B (0.0868 -> 0.09 MB).
+  24,576 + 58,112 = 86,784 B (0.0868 -> 0.09 MB); the input's 4,096 B would show as 0.00
+  MB, so the table shows it in bytes. Weights 4,608 + 9,216 + 512 + 3·32 (BN scales) =
+  14,432, biases 3·32 (BN shifts) = 96; padding [1, 1] for conv1 and conv2, [0, 0] for the
+  1x1 downsample; rf_features 7 (every row is spatial).
+  The two warnings (JSON objects named "tiling") are block1.conv1 at 2:14 and
+  block1.downsample.0 at 2:101.
   Sources show the def's values resolved (conv 32 ..., not conv c ...).
 """
 
@@ -139,10 +148,18 @@ def test_cifar_golden_numbers():
     assert (t["params"], t["macs"], t["flops"]) == (16158, 1192448, 2384896)
     assert (t["input_bytes"], t["activation_bytes"], t["param_bytes"], t["total_bytes"]) == \
         (12288, 172112, 64632, 249032)
+    assert [r["weights"] for r in rows] == [432, 0, 0, 2880, 0, 0, 12800]
+    assert [r["biases"] for r in rows] == [16, 0, 0, 20, 0, 0, 10]
+    assert (t["weights"], t["biases"]) == (16112, 46)
+    assert [r["padding"] for r in rows] == [[[1, 1]] * 2, None, [[0, 0]] * 2, [[1, 1]] * 2,
+                                            None, [[0, 0]] * 2, None]
+    assert t["rf"] == [38, 38] and t["rf_features"] == [10, 10]
+    assert data["input"]["batch"] == 1
     table = (GOLDEN / "cifar_course.table.txt").read_text(encoding="utf-8")
     for figure in ("16,158", "1,192,448 (1.19 M)", "2,384,896 (2.38 M)", "0.17 MB",
-                   "0.25 MB", "12,810", "737,280", "10x10", "32x32", "1280"):
+                   "0.25 MB", "12,810", "737,280", "10x10", "32x32", "1280", "16,112"):
         assert figure in table, figure
+    assert "Buffers" not in table
 
 
 def test_residual_golden_numbers():
@@ -166,8 +183,17 @@ def test_residual_golden_numbers():
     assert (t["input_bytes"], t["activation_bytes"], t["param_bytes"], t["total_bytes"]) == \
         (4096, 24576, 58112, 86784)
     assert rows[0]["source"] == "conv 32 k3 s2 p1 nobias"
+    assert [r["weights"] for r in rows] == [4608, 32, 0, 9216, 32, 512, 32, 0, 0]
+    assert [r["biases"] for r in rows] == [0, 32, 0, 0, 32, 0, 32, 0, 0]
+    assert (t["weights"], t["biases"]) == (14432, 96)
+    assert rows[0]["padding"] == rows[3]["padding"] == [[1, 1], [1, 1]]
+    assert rows[5]["padding"] == [[0, 0], [0, 0]]
+    assert t["rf_features"] == [7, 7]
     assert len(data["warnings"]) == 2
     assert all("4.50" in json.dumps(w) for w in data["warnings"])
+    assert [(w["name"], w["path"], w["line"], w["col"]) for w in data["warnings"]] == [
+        ("tiling", "block1.conv1", 2, 14), ("tiling", "block1.downsample.0", 2, 101)]
     table = (GOLDEN / "residual_block.table.txt").read_text(encoding="utf-8")
-    for figure in ("14,528", "229,376 (229.38 K)", "8,192", "147,456", "192", "0.09 MB"):
+    for figure in ("14,528", "229,376 (229.38 K)", "8,192", "147,456", "192", "0.09 MB",
+                   "4,096 bytes", "14,432"):
         assert figure in table, figure

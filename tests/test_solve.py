@@ -90,7 +90,7 @@ def test_cli_exit_statuses_and_json():
     assert ok.exit_code == 0
     data = json.loads(ok.stdout)
     assert data == {"solutions": [{"P": 1}], "bounds": {"P": [0, 10]}, "universal": [],
-                    "candidates": 11}
+                    "candidates": 11, "warnings": []}
     none = run("solve", "input 1x7x7 | conv 1 k3 p=P", "--output", "1x9x9", "--range",
                "P=0..0")
     assert none.exit_code == 1 and "no solution" in none.stdout

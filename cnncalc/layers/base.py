@@ -74,8 +74,9 @@ class Tiling(NamedTuple):
 
 
 class Context:
-    """What a rule may need besides its layer and input: warnings, conditions, and how
-    shapes are shown (channels last for an hwc input)."""
+    """What a rule may need besides its layer and input: warnings (`warn(name, message,
+    span)`, name one of errors.WARNINGS), conditions, and how shapes are shown (channels
+    last for an hwc input)."""
 
     def __init__(self, warn: Callable[..., None], layout: str = "chw",
                  conditions: Conditions | None = None):
@@ -125,6 +126,19 @@ class LayerKind:
 
     def buffers(self, layer: Layer, x: Shape) -> Any:
         return 0
+
+    def biases(self, layer: Layer, x: Shape) -> Any:
+        """The learned biases among `params` (batch norm: its shift, PyTorch's `bias`)."""
+        return 0
+
+    def weights(self, layer: Layer, x: Shape) -> Any:
+        """`params` without the biases; a kind with biases says it in its own formula."""
+        return self.params(layer, x)
+
+    def padding(self, layer: Layer, x: Shape) -> tuple | None:
+        """Padding per spatial axis as ((before, after), …), resolved (`p=same` as chosen);
+        None for a kind that has none."""
+        return None
 
     def macs(self, layer: Layer, x: Shape, y: Shape) -> Any:
         return 0

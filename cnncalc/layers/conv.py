@@ -47,6 +47,13 @@ class Conv(Window):
         return f.conv_params(x[0], c_out, self.kernel_volume(layer, x), groups,
                              layer.opts["bias"])
 
+    def biases(self, layer, x):
+        return self.channels(layer, x)[0] if layer.opts["bias"] else 0
+
+    def weights(self, layer, x):
+        c_out, groups = self.channels(layer, x)
+        return f.conv_params(x[0], c_out, self.kernel_volume(layer, x), groups, False)
+
     def macs(self, layer, x, y):
         c_out, groups = self.channels(layer, x)
         return f.conv_macs(x[0], c_out, self.kernel_volume(layer, x), product(y[1:]), groups)
@@ -118,6 +125,18 @@ class Deconv(Window):
     def params(self, layer, x):
         return f.deconv_params(x[0], layer.opts["out"], self.kernel_volume(layer, x),
                                layer.opts["g"], layer.opts["bias"])
+
+    def biases(self, layer, x):
+        return layer.opts["out"] if layer.opts["bias"] else 0
+
+    def weights(self, layer, x):
+        return f.deconv_params(x[0], layer.opts["out"], self.kernel_volume(layer, x),
+                               layer.opts["g"], False)
+
+    def padding(self, layer, x):
+        # PyTorch's `padding` of a transposed convolution: removed from each side of the
+        # full output (output_padding, added after, is not part of it)
+        return tuple((p, p) for p in per_axis(layer, "p", len(spatial(layer, x, self))))
 
     def macs(self, layer, x, y):
         return f.deconv_macs(x[0], layer.opts["out"], self.kernel_volume(layer, x),

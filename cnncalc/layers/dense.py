@@ -23,6 +23,12 @@ class Linear(LayerKind):
     def params(self, layer, x):
         return f.linear_params(product(x), layer.opts["out"], layer.opts["bias"])
 
+    def biases(self, layer, x):
+        return layer.opts["out"] if layer.opts["bias"] else 0
+
+    def weights(self, layer, x):
+        return f.linear_params(product(x), layer.opts["out"], False)
+
     def macs(self, layer, x, y):
         return product(x) * layer.opts["out"]
 

@@ -31,6 +31,12 @@ class BatchNorm(Pointwise):
     def buffers(self, layer, x):
         return 2 * x[0]
 
+    def weights(self, layer, x):
+        return x[0]  # the scale, gamma (PyTorch's `weight`)
+
+    def biases(self, layer, x):
+        return x[0]  # the shift, beta (PyTorch's `bias`)
+
     def tensors(self, layer, x):
         return {"weight": (x[0],), "bias": (x[0],), "running_mean": (x[0],),
                 "running_var": (x[0],)}

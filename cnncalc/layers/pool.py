@@ -44,6 +44,9 @@ class Pool(Window):
             layer = layer._replace(opts=opts, spans=spans)
         return super().axes(layer, x)
 
+    def padding(self, layer, x):
+        return super().padding(layer, x) if self.mode(layer) == "window" else None
+
     def check_padding(self, layer, axis, ctx):
         # PyTorch's rule: padding at most half the kernel itself (k // 2), dilated or not
         most = floor_div(axis.k, 2)

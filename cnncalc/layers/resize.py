@@ -43,6 +43,9 @@ class Pad(LayerKind):
         pads = per_axis(layer, "p", len(dims))
         return (x[0],) + tuple(n + 2 * p for n, p in zip(dims, pads))
 
+    def padding(self, layer, x):
+        return tuple((p, p) for p in per_axis(layer, "p", len(x) - 1))
+
     def forward(self, layer, x, arrays, count=None):
         from .. import ops
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from .. import formulas as f
 from ..numbers import at_least, decide, equal, is_concrete, product, show
 from ..trace import hidden, worked
@@ -52,6 +54,12 @@ class Window(LayerKind):
             out.append(Axis(n, k, s, left, right, d, p == "same"))
         return out
 
+    def padding(self, layer: Layer, x) -> tuple:
+        p = layer.opts["p"]
+        if type(p) is int:  # the common case, without resolving the axes again
+            return ((p, p),) * (len(x) - 1)
+        return tuple((a.left, a.right) for a in self.axes(layer, x))
+
     def _pads(self, layer: Layer, pad, ndim):
         if isinstance(pad, str):
             return (pad,) * ndim
@@ -87,7 +95,9 @@ class Window(LayerKind):
                         ctx.tiles_only_when(n + pad_total - span, s, layer.span)
             sizes.append(size)
         if unused:
-            ctx.warn(lambda: self.tiling_message(unused), layer.span)
+            key = tuple((name, a.n, a.k, a.s, a.left, a.right, a.d, left_over)
+                        for name, a, left_over in unused)
+            ctx.warn("tiling", lambda: _tiling_text(key), layer.span)
         return tuple(sizes)
 
     @staticmethod
@@ -134,3 +144,11 @@ class Window(LayerKind):
     @staticmethod
     def kernel_volume(layer: Layer, x) -> object:
         return product(per_axis(layer, "k", len(x) - 1))
+
+
+@lru_cache(maxsize=256)
+def _tiling_text(key: tuple) -> str:
+    """The tiling warning's text, worked once for each set of sizes (a repeat or a def used
+    in every stage warns with the same sums thousands of times)."""
+    return Window.tiling_message([(name, Axis(n, k, s, left, right, d), left_over)
+                                  for name, n, k, s, left, right, d, left_over in key])

@@ -73,7 +73,7 @@ def to_dict(report: Report, explained) -> dict:
 
     return {
         "input": {"shape": report.display_shape(report.input.shape),
-                  "layout": report.input.layout},
+                  "layout": report.input.layout, "batch": value(report.input.batch)},
         "layers": [{
             "index": e.index, "path": ".".join(e.path), "kind": e.kind, "source": e.source,
             "input_shape": report.display_shape(e.input_shape),
@@ -85,5 +85,5 @@ def to_dict(report: Report, explained) -> dict:
                       for s in e.steps]}
             for e in explained],
         "conditions": report.conditions_json(),
-        "warnings": [w.render().split("\n", 1)[0] for w in report.warnings],
+        "warnings": [w.to_dict() for w in report.warnings],
     }

@@ -93,7 +93,9 @@ def human(n: Any) -> str:
 
 def megabytes(n: Any, order: tuple = ()) -> str:
     """Bytes as torchinfo prints them: decimal megabytes, two places (a symbolic size in
-    bytes, as it is)."""
+    bytes, as it is); a size that would show as 0.00 MB, in bytes."""
+    if isinstance(n, int) and n < 5000:
+        return f"{n:,} bytes"
     return f"{n / 10 ** 6:,.2f} MB" if isinstance(n, int) else f"{show(n, order)} bytes"
 
 
@@ -106,6 +108,8 @@ def rf_text(rf: tuple, order: tuple = ()) -> str:
 
 
 def with_human(n: Any, order: tuple) -> str:
+    if isinstance(n, int) and abs(n) < 1000:
+        return thousands(n)  # 81, not 81 (81)
     return f"{thousands(n)} ({human(n)})" if isinstance(n, int) else show(n, order)
 
 
@@ -113,14 +117,24 @@ def totals_lines(report: Report) -> list[tuple[str, str]]:
     t = report.totals
     dtype = report.dtype
     order = report.order
-    lines = [
-        ("Total params", thousands(t.params, order)),
-        ("Trainable params", thousands(t.trainable_params, order)),
-        ("Buffers (BN running stats)", thousands(t.buffers, order)),
-        ("MACs", with_human(t.macs, order)),
+    lines = [("Total params", thousands(t.params, order))]
+    if not _zero(t.params):
+        lines += [("  weights", thousands(t.weights, order)),
+                  ("  biases", thousands(t.biases, order))]
+    lines.append(("Trainable params", thousands(t.trainable_params, order)))
+    if not _zero(t.buffers):  # no batch norm, no buffers: the line would only say 0
+        lines.append(("Buffers (BN running stats)", thousands(t.buffers, order)))
+    batch = report.input.batch
+    if not _one(batch):
+        lines.append(("Batch", thousands(batch, order)))
+    lines += [
+        ("MACs" if _one(batch) else "MACs (whole batch)", with_human(t.macs, order)),
         ("FLOPs (2 x MACs)", with_human(t.flops, order)),
         ("Output", shape_text(report, t.output_shape)),
-        ("Receptive field", rf_text(t.rf, order)),
+        ("Receptive field", rf_text(t.rf, order))]
+    if t.rf_features is not None and t.rf_features != t.rf:
+        lines.append(("Receptive field (features)", rf_text(t.rf_features, order)))
+    lines += [
         (f"Input size ({dtype})", megabytes(t.input_bytes, order)),
         ("Forward/backward pass size", megabytes(t.activation_bytes, order)),
         ("Params size", megabytes(t.param_bytes, order)),
@@ -133,6 +147,14 @@ def totals_lines(report: Report) -> list[tuple[str, str]]:
         for s in summary.exact_when:
             lines.append(("Strides tile exactly when", s.text))
     return lines
+
+
+def _zero(n: Any) -> bool:
+    return isinstance(n, int) and n == 0
+
+
+def _one(n: Any) -> bool:
+    return isinstance(n, int) and n == 1
 
 
 def condition_lines(report: Report) -> list[tuple[str, str]]:

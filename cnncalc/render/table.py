@@ -29,7 +29,9 @@ _BOLD_CYAN = _BOLD + _CYAN
 
 class Cell:
     """`prefix` (e.g. the row number) then `text`; wrapped lines keep the prefix's indent.
-    Nothing is ever cut: a word longer than the column is broken across lines."""
+    Lines break at spaces; the table gives a wrapping column at least its longest word, so
+    a word is broken across lines only where the terminal is too narrow for the table.
+    Nothing is ever cut."""
 
     __slots__ = ("text", "style", "right", "prefix", "prefix_style", "wraps")
 
@@ -64,46 +66,103 @@ class Cell:
         full = len(self.prefix) + len(self.text)
         if not self.wraps:
             return Measurement(full, full)
-        longest = max((len(w) for w in self.text.split()), default=0)
-        return Measurement(min(full, len(self.prefix) + min(longest, 10)), full)
+        return Measurement(min(full, len(self.prefix) + longest_word(self.text)), full)
 
 
-def build_table(report: Report, depth: int | None = None) -> Table:
-    lines = outline(report, depth)
-    index_width = max([1] + [len(line.index) for line in lines])
-    rows = []
-    for line in lines:
-        source = line.source if line.note is None else f"{line.source}  ({line.note})"
-        counted = line.kind != "input"
-        rows.append((line, source, shape_text(report, line.output),
-                     thousands(line.params, report.order) if counted else "",
-                     thousands(line.macs, report.order) if counted else "",
-                     rf_text(line.rf, report.order)))
-    # SIMPLE's column divider is a space, so cells need no padding (rich then skips
-    # wrapping each cell in a Padding).
-    table = Table(box=box.SIMPLE, header_style="bold", show_edge=False, padding=0)
-    table.add_column("#".rjust(index_width) + " layer", no_wrap=True)  # names stay whole
-    table.add_column("source", ratio=1)
-    # Columns that never wrap get their width here, which spares rich measuring each cell;
-    # a symbolic spec's formulas are long, so there they share the width and wrap.
-    symbolic = bool(report.symbols)
-    for i, (title, right) in enumerate((("output", False), ("params", True), ("MACs", True),
-                                        ("RF", True)), start=2):
-        justify = "right" if right else "left"
-        if symbolic:
-            table.add_column(title, justify=justify, ratio=1)
-        else:
-            table.add_column(title, justify=justify, no_wrap=True,
-                             width=max([len(title)] + [len(r[i]) for r in rows]))
-    for line, source, output, params, macs, rf in rows:
-        block = line.kind in ("open", "folded")
-        table.add_row(
-            Cell("  " * line.depth + line.name, _BOLD if block else None,
-                 prefix=line.index.rjust(index_width) + " ", prefix_style=_DIM),
-            Cell(source, _BOLD_CYAN if block else _CYAN, wraps=True),
-            Cell(output, wraps=symbolic), Cell(params, right=True, wraps=symbolic),
-            Cell(macs, right=True, wraps=symbolic), Cell(rf, right=True, wraps=symbolic))
-    return table
+def longest_word(text: str) -> int:
+    return max((len(w) for w in text.split()), default=0)
+
+
+_GAPS = 1  # the SIMPLE box's column divider: one space
+
+
+class LayerTable:
+    """The rows of `analyze`, laid out when the width is known: the source column takes
+    the room the other columns leave, wrapping at spaces, and is left out (with a note
+    saying how wide a terminal shows it) when that room is narrower than its longest
+    word."""
+
+    def __init__(self, report: Report, depth: int | None = None):
+        self.report = report
+        lines = outline(report, depth)
+        self.index_width = max([1] + [len(line.index) for line in lines])
+        self.rows = []
+        for line in lines:
+            source = line.source if line.note is None else f"{line.source}  ({line.note})"
+            counted = line.kind != "input"
+            self.rows.append((line, source, shape_text(report, line.output),
+                              thousands(line.params, report.order) if counted else "",
+                              thousands(line.macs, report.order) if counted else "",
+                              rf_text(line.rf, report.order)))
+        self.symbolic = bool(report.symbols)
+        header = "#".rjust(self.index_width) + " layer"
+        self.name_width = max([len(header)] + [
+            self.index_width + 1 + 2 * line.depth + len(line.name) for line, *_ in self.rows])
+        # the narrowest and widest the other columns get: a number never wraps; a symbolic
+        # formula wraps at its spaces
+        self.figures = []
+        for i, title in enumerate(("output", "params", "MACs", "RF"), start=2):
+            cells = [r[i] for r in self.rows]
+            full = max([len(title)] + [len(c) for c in cells])
+            least = max([len(title)] + [longest_word(c) for c in cells]) if self.symbolic \
+                else full
+            self.figures.append((least, full))
+        sources = [r[1] for r in self.rows]
+        self.source_full = max([len("source")] + [len(s) for s in sources])
+        self.source_least = max([len("source")] + [longest_word(s) for s in sources])
+
+    def source_room(self, width: int) -> int:
+        """The columns left for the source at `width`, the other columns at their least."""
+        others = self.name_width + sum(least for least, _ in self.figures)
+        return width - others - 5 * _GAPS
+
+    def __rich_console__(self, console, options):
+        width = options.max_width
+        room = self.source_room(width)
+        shown = room >= self.source_least
+        yield self.table(min(room, self.source_full) if shown else None)
+        if not shown:
+            need = width - room + self.source_least
+            yield Text(f"(the source column is left out: it needs {need} columns, "
+                       f"this output has {width})", style=_DIM)
+
+    def table(self, source_width: int | None) -> Table:
+        # SIMPLE's column divider is a space, so cells need no padding (rich then skips
+        # wrapping each cell in a Padding).
+        table = Table(box=box.SIMPLE, header_style="bold", show_edge=False, padding=0)
+        index_width = self.index_width
+        table.add_column("#".rjust(index_width) + " layer", no_wrap=True)  # names stay whole
+        if source_width is not None:
+            if self.symbolic:  # the formulas share the width with it
+                table.add_column("source", ratio=1, min_width=self.source_least)
+            else:
+                table.add_column("source", width=source_width)
+        # Columns that never wrap get their width here, which spares rich measuring each cell;
+        # a symbolic spec's formulas are long, so there they share the width and wrap.
+        for (title, right), (least, full) in zip((("output", False), ("params", True),
+                                                 ("MACs", True), ("RF", True)), self.figures):
+            justify = "right" if right else "left"
+            if self.symbolic:
+                table.add_column(title, justify=justify, ratio=1, min_width=least)
+            else:
+                table.add_column(title, justify=justify, no_wrap=True, width=full)
+        symbolic = self.symbolic
+        for line, source, output, params, macs, rf in self.rows:
+            block = line.kind in ("open", "folded")
+            cells = [Cell("  " * line.depth + line.name, _BOLD if block else None,
+                          prefix=line.index.rjust(index_width) + " ", prefix_style=_DIM)]
+            if source_width is not None:
+                cells.append(Cell(source, _BOLD_CYAN if block else _CYAN, wraps=True))
+            cells += [Cell(output, wraps=symbolic), Cell(params, right=True, wraps=symbolic),
+                      Cell(macs, right=True, wraps=symbolic),
+                      Cell(rf, right=True, wraps=symbolic)]
+            table.add_row(*cells)
+        return table
+
+
+def build_table(report: Report, depth: int | None = None) -> LayerTable:
+    """The rows as a renderable; its columns are decided at the width it is printed at."""
+    return LayerTable(report, depth)
 
 
 def build_totals(report: Report) -> Table:
@@ -141,8 +200,23 @@ def print_report(report: Report, depth: int | None = None, no_color: bool = Fals
         console.print(conditions)
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        """rich exits with status 1 when the reader has gone; the command line ends quietly
+        instead (cli._Group), so pass the error on."""
+        self.quiet = True
+        raise BrokenPipeError
+
+
+DEFAULT_WIDTH = 80
+
+
 def make_console(no_color: bool = False) -> Console:
-    """--no-color and NO_COLOR mean plain text: no colours, and no bold or dim either."""
+    """--no-color and NO_COLOR mean plain text: no colours, and no bold or dim either.
+    COLUMNS=0 (or any width below 1) means the default width, 80, not an empty table."""
     plain = no_color or bool(os.environ.get("NO_COLOR"))
-    return Console(color_system=None if plain else "auto", highlight=False, soft_wrap=False)
+    columns = os.environ.get("COLUMNS", "").strip()
+    width = DEFAULT_WIDTH if columns.isdigit() and int(columns) < 1 else None
+    return _Console(color_system=None if plain else "auto", highlight=False, soft_wrap=False,
+                    width=width)
 

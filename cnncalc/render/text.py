@@ -42,7 +42,9 @@ def render(report: Report, fmt: str, depth: int | None = None) -> str:
         cells[5] = thousands(cells[5], report.order)
         rows.append("| " + " | ".join(str(c) for c in cells) + " |")
     rows.append("")
-    rows.extend(f"- **{label}**: {value}" for label, value in totals_lines(report))
+    # an indented label (weights, biases) is a part of the line above: a nested item
+    rows.extend(f"{label[:len(label) - len(label.lstrip())]}- **{label.strip()}**: {value}"
+                for label, value in totals_lines(report))
     conditions = condition_lines(report)
     if conditions:
         rows.extend(["", "Valid when:", ""])
