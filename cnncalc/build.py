@@ -39,19 +39,23 @@ Entry = tuple  # (node, base name, expanded row count)
 
 def build(spec: t.Spec, *, input_override: t.Input | None = None,
           max_layers: int = DEFAULT_MAX_LAYERS, bindings: dict | None = None,
-          repeat_once: bool = False) -> ir.Net:
+          repeat_once: bool = False, unknowns=()) -> ir.Net:
     """`bindings` give names a value from outside the spec (`-D H=32`). `repeat_once` lets a
     repeat count be a name, expanded once: `solve` uses it to learn a spec's names before it
-    gives them values."""
-    return _Builder(spec, max_layers, bindings or {}, repeat_once).net(input_override)
+    gives them values. `unknowns` are names the caller asks about (`solve --range NAME=…`):
+    like bound names, they are never taken for a mistyped def parameter."""
+    return _Builder(spec, max_layers, bindings or {}, repeat_once,
+                    frozenset(unknowns)).net(input_override)
 
 
 class _Builder:
-    def __init__(self, spec: t.Spec, max_layers: int, bindings: dict, repeat_once: bool):
+    def __init__(self, spec: t.Spec, max_layers: int, bindings: dict, repeat_once: bool,
+                 unknowns: frozenset = frozenset()):
         self.spec = spec
         self.max_layers = max_layers
         self.bindings = bindings
         self.repeat_once = repeat_once
+        self.unknowns = unknowns
         self.roles: dict[str, str] = {}  # name -> what first took it: "p", "k", "repeat"…
         self.bound: set[str] = set()  # the bindings the spec used
         self.symbols: dict[str, tuple] = {}  # name -> (sympy symbol, where first used)
@@ -482,6 +486,8 @@ class _Builder:
             if e.name in self.bindings:
                 self.bound.add(e.name)
                 return self.bindings[e.name]
+            if env and e.name not in self.unknowns:
+                _check_not_a_mistyped_parameter(e, env)
             if e.name not in self.symbols:
                 self.symbols[e.name] = (symbol(e.name, nonnegative), e.span)
                 self.roles[e.name] = role
@@ -556,6 +562,32 @@ def _resolved_text(span: Span, resolved: list) -> str:
         a, b = value_span.start - span.start, value_span.end - span.start
         text = text[:a] + shown + text[b:]
     return one_line(text)
+
+
+def _check_not_a_mistyped_parameter(e: t.Name, env) -> None:
+    """Inside a def, a name of four or more letters within two edits of a parameter
+    (`chanels` in `def block(channels)`) is a typo, not a new symbol (dsl.md §3)."""
+    if len(e.name) < 4:
+        return
+    near = [p for p in env if _edits(e.name, p, 2) <= 2]
+    if near:
+        near.sort(key=lambda p: _edits(e.name, p, 2))
+        raise CnnCalcError(f"unknown name '{e.name}', did you mean the parameter "
+                           f"'{near[0]}'?", e.span)
+
+
+def _edits(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance of a and b, or limit + 1 when it is more than limit."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+        if min(row) > limit:
+            return limit + 1
+    return row[-1]
 
 
 def _bare_option(v: t.Name, flags, fused):

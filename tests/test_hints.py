@@ -255,6 +255,54 @@ def test_a_label_named_input_is_still_a_label():
     assert [row["path"] for row in data["layers"]] == ["input"]
 
 
+# --- a mistyped def parameter ----------------------------------------------------------------
+
+TYPO = "def block(channels) {\n  conv chanels k3\n}\ninput 1x28x28 | block(4)"
+
+
+def test_a_mistyped_parameter_is_an_error():
+    fails(TYPO, "chanels", "unknown name 'chanels', did you mean the parameter 'channels'?")
+
+
+def test_a_mistyped_parameter_in_another_case():
+    spec = "def block(channels) { conv Channels k3 }\ninput 1x28x28 | block(4)"
+    fails(spec, "Channels", "unknown name 'Channels', did you mean the parameter 'channels'?")
+
+
+def test_a_mistyped_parameter_in_a_nested_call_argument():
+    spec = ("def inner(c) { conv c k1 }\n"
+            "def outer(width) { inner(widht) }\n"
+            "input 1x8x8 | outer(4)")
+    fails(spec, "widht)", "unknown name 'widht', did you mean the parameter 'width'?")
+
+
+def test_a_name_given_with_d_is_not_a_typo():
+    data = report(TYPO, "-D", "chanels=5")
+    assert data["totals"]["output_shape"] == [5, 26, 26]   # 28 - 3 + 1
+
+
+def test_a_name_solve_is_asked_about_is_not_a_typo():
+    r = run("solve", TYPO, "--max-params", "50", "--range", "chanels=1..10", "--json")
+    clean(r)
+    assert r.exit_code == 0, r.output
+    # conv chanels k3 on one channel: (3·3·1 + 1)·chanels = 10·chanels <= 50
+    assert [s["chanels"] for s in json.loads(r.stdout)["solutions"]] == [1, 2, 3, 4, 5]
+
+
+def test_solve_without_the_name_reports_the_typo():
+    fails(TYPO, "chanels", "unknown name 'chanels', did you mean the parameter 'channels'?",
+          "--max-params", "50", command="solve")
+
+
+@pytest.mark.parametrize("name", ["cha",        # three letters: too short to judge
+                                  "chnls",      # three edits away
+                                  "depth"])     # nothing like it
+def test_names_that_are_not_typos_stay_symbols(name):
+    data = report(f"def block(channels) {{ conv {name} k3 | conv channels k1 }}\n"
+                  f"input 1x28x28 | block(4)")
+    assert symbols(data) == [name]
+
+
 # --- full-width punctuation and byte-order marks ---------------------------------------------
 
 def test_full_width_bar_is_a_bar():
