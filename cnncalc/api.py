@@ -137,9 +137,10 @@ def _net(spec, input, max_layers, stdin, bindings):
 @contextmanager
 def _blame_input(tree, override, net, max_layers, bindings):
     """The net's analysis runs inside this. --input is read in the spec's layout; when a
-    spec written channels last (layout=hwc) fails only with the --input shape, the shape was
-    likely written channels first: the error is the option's, says how the shape was read,
-    and gives both ways to write it."""
+    spec written channels last (layout=hwc) fails only with the --input shape, and that shape
+    read channels last changes the spec's channel count, it was likely written channels
+    first: the error is the option's, says how the shape was read, and gives both ways to
+    write it."""
     try:
         yield
     except CnnCalcError as e:
@@ -148,16 +149,18 @@ def _blame_input(tree, override, net, max_layers, bindings):
                 or any(o.name.lower() == "layout" for o in override.options):
             raise
         try:  # the spec's own input: if it fails too, the spec is at fault, not --input
-            analyze_net(_build.build(tree, max_layers=max_layers,
-                                     bindings=_values(bindings or {})))
+            own = _build.build(tree, max_layers=max_layers, bindings=_values(bindings or {}))
+            analyze_net(own)
         except CnnCalcError:
             raise e from None
+        if own.input.shape[0] == net.input.shape[0]:
+            raise  # as many channels as the spec's: read as meant, and too small or so
         from .layers.base import axis_names
 
         dims = [d.span.text for d in override.dims]
         shape = "x".join(dims)
-        read = [f"{n} {name}" for n, name in zip(dims, axis_names(len(dims) - 1))]
-        read.append(f"{dims[-1]} channels")
+        names = list(axis_names(len(dims) - 1)) + ["channels"]
+        read = [f"{n} {name[:-1] if n == '1' else name}" for n, name in zip(dims, names)]
         where = f"{e.span.source.name}:{e.span.line}:{e.span.col}"
         raise CnnCalcError(
             f"--input {shape} is read channels last, like the spec's input (layout=hwc): "

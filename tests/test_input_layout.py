@@ -65,6 +65,25 @@ def test_three_d_input_names_slices_rows_and_columns():
     assert message.endswith("write --input 16x16x16x3 (or --input \"3x16x16x16 layout=chw\")")
 
 
+def test_one_row_and_one_channel_are_singular():
+    r = run("analyze", HWC_NO_PAD, "--input", "1x64x1")
+    assert r.exit_code == 2
+    assert r.stderr.splitlines()[0].startswith(
+        "--input:1:1: error: --input 1x64x1 is read channels last, like the spec's input "
+        "(layout=hwc): 1 row, 64 columns, 1 channel; then ")
+
+
+def test_a_shape_with_the_specs_channel_count_is_read_as_meant():
+    # 64x64x3 keeps the spec's 3 channels: read as meant, the input is too small for k100,
+    # which is the spec's layer's error, as on any spec
+    spec = "input 224x224x3 layout=hwc | conv 10 k100"
+    r = run("analyze", spec, "--input", "64x64x3")
+    assert r.exit_code == 2
+    assert r.stderr.splitlines()[0] == (f"<spec>:1:{spec.index('k100') + 1}: error: conv: "
+                                        f"kernel 100 is larger than the padded input 64 (rows: "
+                                        f"64 + padding 0)")
+
+
 def test_the_shape_written_channels_last_is_read_as_intended():
     data = json.loads(run("analyze", HWC, "--input", "64x64x3", "--json").stdout)
     assert data["input"]["shape"] == [64, 64, 3]
