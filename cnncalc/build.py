@@ -405,7 +405,7 @@ class _Builder:
             run.append(later)
         names = [n for n in ("k", "s", "p") if n in fused and n not in opts
                  and not _gives(a.args, fused[n], by_name, fused)]
-        if names and names[0] == "k" and len(run) <= len(names):
+        if run and names and names[0] == "k" and len(run) <= len(names):
             text, start = a.span.text, a.span.start
             for later, name in reversed(list(zip(run, names))):
                 fix = name + _one_or_each(later.span.text)
@@ -416,6 +416,15 @@ class _Builder:
                         {"k": "kernel k", "s": "stride s", "p": "padding p"}[n]
                         for n in names[:len(run)]) + ")")
             return CnnCalcError(f"{what}: write {one_line(text)}", arg.span)
+        if isinstance(v, t.BinOp) and v.op == "*" and isinstance(v.left, t.Name) \
+                and isinstance(v.right, t.Num) and _FUSED.match(v.left.name):
+            prefix, digits = _FUSED.match(v.left.name).groups()
+            opt = fused.get(prefix.lower())
+            if opt is not None:  # k3*3, as course notes write a 3x3 kernel
+                texts = [digits, v.right.span.text]
+                return CnnCalcError(f"'{arg.span.text}' is not a value of '{kind.name}': "
+                                    f"write {_per_axis_spelling(texts, opt, opt.name)}",
+                                    arg.span)
         return CnnCalcError(f"unexpected value '{arg.span.text}' for '{kind.name}'{syntax}",
                             arg.span)
 
@@ -640,8 +649,14 @@ def _texts(items) -> list[str]:
 
 
 def _per_axis_fix(texts: list[str], opt: Option | None, written: str | None) -> str:
-    """`k=(3,3)` -> `write k3 or k=3x3`; `k=(3,5)` -> `write k3x5 or k=3x5`; a value that no
-    option names -> `write 3x5`."""
+    """The message for PyTorch's tuple (3, 3), or k3,3."""
+    return (f"one value per axis is written with x, not as a list: write "
+            f"{_per_axis_spelling(texts, opt, written)}")
+
+
+def _per_axis_spelling(texts: list[str], opt: Option | None, written: str | None) -> str:
+    """Values given one per axis, as this language writes them: for k, (3, 3) is `k3 or
+    k=3x3` and (3, 5) `k3x5 or k=3x5`; a value that no option names is `3x5`."""
     joined = "x".join(texts)
     fix = joined
     if opt is not None:
@@ -652,7 +667,7 @@ def _per_axis_fix(texts: list[str], opt: Option | None, written: str | None) -> 
             fix = f"{written}={texts[0]} or {written}={joined}"
         else:
             fix = f"{written}={joined}"
-    return f"one value per axis is written with x, not as a list: write {fix}"
+    return fix
 
 
 @lru_cache(maxsize=None)

@@ -198,6 +198,35 @@ def test_values_without_their_option(spec, needle, message):
     fails(spec, needle, message, nth=-1)
 
 
+@pytest.mark.parametrize("spec, needle, message", [
+    ("input 3x32x32 | conv 4 k3*3", "k3*3", "'k3*3' is not a value of 'conv': write k3 or k=3x3"),
+    ("input 3x32x32 | conv 4 k3*5", "k3*5",
+     "'k3*5' is not a value of 'conv': write k3x5 or k=3x5"),
+])
+def test_a_kernel_written_as_a_product(spec, needle, message):
+    # the notes write a 3x3 kernel "3*3"
+    fails(spec, needle, message)
+
+
+def test_a_parenthesised_value_gets_no_made_up_fix():
+    r = run("analyze", "input 3x32x32 | conv 4 (3+1)")
+    clean(r)
+    assert r.exit_code == 2
+    assert r.stderr.splitlines()[0].startswith(
+        "<spec>:1:24: error: unexpected value '(3+1)' for 'conv' (syntax: conv OUT")
+
+
+@pytest.mark.parametrize("shape, col, message", [
+    ("1x4*4", 4, "in a shape 'x' separates the sizes ('*' multiplies): write 1x4x4"),
+    ("32 x 32 x 3", 4, "a shape is written without spaces: write 32x32x3"),
+])
+def test_the_same_fixes_for_the_input_option(shape, col, message):
+    r = run("analyze", "input 3x32x32 | relu", "--input", shape)
+    clean(r)
+    assert r.exit_code == 2
+    assert r.stderr.splitlines()[0] == f"--input:1:{col}: error: {message}"
+
+
 def test_a_value_after_its_kernel_is_not_taken_for_one():
     # the kernel is given: 1 could be a stride or a padding, so no fix is guessed
     r = run("analyze", "input 3x32x32 | conv 10 k3 1")
