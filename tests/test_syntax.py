@@ -195,6 +195,13 @@ def test_full_width_forms_are_read_as_ascii_in_place():
     assert (relu.start, relu.end) == (9, 13)
 
 
+def test_an_unexpected_full_width_character_is_named_as_written():
+    with pytest.raises(CnnCalcError) as e:
+        tokenize(src("relu ＂"))
+    assert e.value.message == "unexpected character '＂'"
+    assert e.value.col == 6
+
+
 def test_a_byte_order_mark_is_dropped_before_parsing():
     sp = P("\ufeffinput 1x4x4 | relu")
     assert [expr(d) for d in sp.input.dims] == ["1", "4", "4"]

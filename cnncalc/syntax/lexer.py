@@ -50,7 +50,7 @@ def tokenize(source: Source) -> list[Token]:
     while pos < end:
         m = match(text, pos)
         if m is None:
-            ch = text[pos]
+            ch = source.text[pos]  # as written, not as read
             shown = repr(ch) if ch.isprintable() else f"U+{ord(ch):04X}"
             raise CnnCalcError(f"unexpected character {shown}", Span(source, pos, pos + 1))
         kind = m.lastgroup
