@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from fractions import Fraction
 
 from . import build as _build
 from .analysis import analyze_net
-from .errors import CnnCalcError, Source
+from .errors import CnnCalcError, Source, Span
 from .loading import load
 from .report import Report
 from .syntax import parse
@@ -27,8 +28,9 @@ def analyze(spec, *, input: str | None = None, dtype: str = "float32", strict: b
     >>> analyze("input CxHxW | conv 10 k5 s1 p2", bindings={"C": 3}).totals.params
     760
     """
-    net = _net(spec, input, max_layers, stdin, bindings)
-    report = analyze_net(net, dtype)
+    net, blame = _net(spec, input, max_layers, stdin, bindings)
+    with blame:
+        report = analyze_net(net, dtype)
     if strict:
         for w in report.warnings:
             if w.name not in no_warn:
@@ -48,7 +50,9 @@ def explain(spec, *, input: str | None = None, dtype: str = "float32",
     """
     from .explanation import explain_net
 
-    return explain_net(_net(spec, input, max_layers, stdin, bindings), dtype)
+    net, blame = _net(spec, input, max_layers, stdin, bindings)
+    with blame:
+        return explain_net(net, dtype)
 
 
 def run(spec, x=None, *, seed: int = 0, weights=None, dtype: str = "float32",
@@ -70,8 +74,9 @@ def run(spec, x=None, *, seed: int = 0, weights=None, dtype: str = "float32",
     """
     from .execute import run_net
 
-    net = _net(spec, input, max_layers, stdin, bindings)
-    _fits(net, dtype, memory_limit, on_warnings)  # the analysis first: an invalid spec never runs
+    net, blame = _net(spec, input, max_layers, stdin, bindings)
+    with blame:  # the analysis first: an invalid spec never runs
+        _fits(net, dtype, memory_limit, on_warnings)
     if weights is not None and not isinstance(weights, dict):
         weights = load_arrays(weights, "--weights")
     return run_net(net, x, seed=seed, weights=weights, dtype=dtype)
@@ -81,13 +86,15 @@ def verify(spec, *, seed: int = 0, dtype: str = "float32", input: str | None = N
            bindings: dict | None = None, max_layers: int = _build.DEFAULT_MAX_LAYERS,
            stdin=None, memory_limit: int | None = None, on_warnings=None):
     """Run the net and compare every layer's output shape, parameters, buffers, MACs and
-    receptive fields with the analysis: a `verification.Verified` (its `differences` empty when all agree).
+    receptive fields with the analysis: a `verification.Verified` (its `differences` empty
+    when all agree).
     `on_warnings`, if given, is called with the analysis's warnings before the run.
     """
     from .verification import verify_net
 
-    net = _net(spec, input, max_layers, stdin, bindings)
-    _fits(net, dtype, memory_limit, on_warnings)
+    net, blame = _net(spec, input, max_layers, stdin, bindings)
+    with blame:
+        _fits(net, dtype, memory_limit, on_warnings)
     return verify_net(net, seed=seed, dtype=dtype, memory_limit=memory_limit)
 
 
@@ -132,8 +139,45 @@ def _net(spec, input, max_layers, stdin, bindings):
     source = spec if isinstance(spec, Source) else load(spec, stdin=stdin)
     tree = parse(source)
     override = parse_input_override(Source("--input", input)) if input else None
-    return _build.build(tree, input_override=override, max_layers=max_layers,
-                        bindings=_values(bindings or {}))
+    net = _build.build(tree, input_override=override, max_layers=max_layers,
+                       bindings=_values(bindings or {}))
+    return net, _blame_input(tree, override, net, max_layers, bindings)
+
+
+@contextmanager
+def _blame_input(tree, override, net, max_layers, bindings):
+    """The net's analysis runs inside this. --input is read in the spec's layout; when a
+    spec written channels last (layout=hwc) fails only with the --input shape, and that shape
+    read channels last changes the spec's channel count, it was likely written channels
+    first: the error is the option's, says how the shape was read, and gives both ways to
+    write it."""
+    try:
+        yield
+    except CnnCalcError as e:
+        if override is None or net.input.layout != "hwc" or len(override.dims) < 2 \
+                or e.span is None or e.span.source.name == "--input" \
+                or any(o.name.lower() == "layout" for o in override.options):
+            raise
+        try:  # the spec's own input: if it fails too, the spec is at fault, not --input
+            own = _build.build(tree, max_layers=max_layers, bindings=_values(bindings or {}))
+            analyze_net(own)
+        except CnnCalcError:
+            raise e from None
+        if own.input.shape[0] == net.input.shape[0]:
+            raise  # as many channels as the spec's: read as meant, and too small or so
+        from .layers.base import axis_names
+
+        dims = [d.span.text for d in override.dims]
+        shape = "x".join(dims)
+        names = list(axis_names(len(dims) - 1)) + ["channels"]
+        read = [f"{n} {name[:-1] if n == '1' else name}" for n, name in zip(dims, names)]
+        where = f"{e.span.source.name}:{e.span.line}:{e.span.col}"
+        raise CnnCalcError(
+            f"--input {shape} is read channels last, like the spec's input (layout=hwc): "
+            f"{', '.join(read)}; then {where} fails: {e.message}. If the channels come "
+            f"first, write --input {'x'.join(dims[1:] + dims[:1])} (or --input \"{shape} "
+            f"layout=chw\")",
+            override.span) from None
 
 
 def _values(bindings: dict) -> dict:

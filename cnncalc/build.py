@@ -2,6 +2,12 @@
 
 Limits are enforced here, before any work that they bound: the number of expanded layers
 (checked before a repeat is multiplied out) and the nesting depth of calls and blocks.
+
+Layer kinds, option names, flags and padding words are matched in any case (`ReLU`, `FC`,
+`Stride=2`, `NoBias`, `p=SAME`); names the user makes (defs, parameters, symbols, labels) keep
+their case. A word that could be either (`K3`: the symbol K3 or the kernel 3) is the user's
+name when it already is one (a def parameter, a `-D` binding, a symbol met before), else the
+option. What is not accepted gets the spelling to use.
 """
 
 from __future__ import annotations
@@ -19,11 +25,13 @@ from .layers.merge import MERGES
 from .numbers import (Conditions, at_least, divides, exact_div, floor_div, is_concrete,
                       mod, plain, show, symbol)
 from .syntax import tree as t
-from .syntax.parser import BLOCK_KINDS
+from .syntax.parser import BLOCK_KINDS, axis_split
 
 DEFAULT_MAX_LAYERS = 1_000_000
 MAX_DEPTH = 100
-_FUSED = re.compile(r"([a-z]+?)([0-9]+(?:[x×][0-9]+)*)\Z")
+_FUSED = re.compile(r"([A-Za-z]+?)([0-9]+(?:[xX×][0-9]+)*)\Z")
+_NUMBER_WORD = re.compile(r"[0-9]+(?:[xX×][0-9]+)*\Z")  # 5, 3x3, 2X2
+_KEYWORDS = ("input", "def", "shortcut")
 _PAD_WORDS = ("same", "valid", "full")
 
 Entry = tuple  # (node, base name, expanded row count)
@@ -31,19 +39,23 @@ Entry = tuple  # (node, base name, expanded row count)
 
 def build(spec: t.Spec, *, input_override: t.Input | None = None,
           max_layers: int = DEFAULT_MAX_LAYERS, bindings: dict | None = None,
-          repeat_once: bool = False) -> ir.Net:
+          repeat_once: bool = False, unknowns=()) -> ir.Net:
     """`bindings` give names a value from outside the spec (`-D H=32`). `repeat_once` lets a
     repeat count be a name, expanded once: `solve` uses it to learn a spec's names before it
-    gives them values."""
-    return _Builder(spec, max_layers, bindings or {}, repeat_once).net(input_override)
+    gives them values. `unknowns` are names the caller asks about (`solve --range NAME=…`):
+    like bound names, they are never taken for a mistyped def parameter."""
+    return _Builder(spec, max_layers, bindings or {}, repeat_once,
+                    frozenset(unknowns)).net(input_override)
 
 
 class _Builder:
-    def __init__(self, spec: t.Spec, max_layers: int, bindings: dict, repeat_once: bool):
+    def __init__(self, spec: t.Spec, max_layers: int, bindings: dict, repeat_once: bool,
+                 unknowns: frozenset = frozenset()):
         self.spec = spec
         self.max_layers = max_layers
         self.bindings = bindings
         self.repeat_once = repeat_once
+        self.unknowns = unknowns
         self.roles: dict[str, str] = {}  # name -> what first took it: "p", "k", "repeat"…
         self.bound: set[str] = set()  # the bindings the spec used
         self.symbols: dict[str, tuple] = {}  # name -> (sympy symbol, where first used)
@@ -54,9 +66,12 @@ class _Builder:
         for d in spec.defs:
             if d.name in self.defs:
                 raise CnnCalcError(f"'{d.name}' is defined twice", d.name_span)
-            if d.name in REGISTRY or d.name in BLOCK_KINDS:
-                raise CnnCalcError(f"'{d.name}' is a built-in layer; choose another name",
-                                   d.name_span)
+            word = d.name.lower()
+            if word in REGISTRY or word in BLOCK_KINDS or word in _KEYWORDS:
+                what = "a keyword" if word in _KEYWORDS else "a built-in layer"
+                if word != d.name:  # layer names and keywords are read in any case
+                    what += f" ('{word}', in any case)"
+                raise CnnCalcError(f"'{d.name}' is {what}; choose another name", d.name_span)
             self.defs[d.name] = d
         _check_recursion(self.defs)
 
@@ -73,9 +88,7 @@ class _Builder:
                                "(or pass --input)", Span(first.source, 0, 0))
         inp = self.input(written, self.spec.input)
         entries = self.stmts(self.spec.body, {})
-        body = self.seq(entries, None)
-        if not body.items:
-            raise CnnCalcError("the spec has an input but no layers", written.span)
+        body = self.seq(entries, None)  # may be empty: `input 1x4x4` shows the input's size
         count = sum(e[2] for e in entries)
         for name in self.bindings:
             if name not in self.bound:
@@ -85,9 +98,9 @@ class _Builder:
                       tuple(self.conditions.items), dict(self.roles))
 
     def input(self, written: t.Input, original: t.Input | None) -> ir.Input:
-        opts = {o.name: o for o in written.options}
+        opts = {o.name.lower(): o for o in written.options}  # Layout=HWC as layout=hwc
         if original is not None and written is not original:  # --input keeps the spec's layout
-            opts = {**{o.name: o for o in original.options}, **opts}
+            opts = {**{o.name.lower(): o for o in original.options}, **opts}
         for name, o in opts.items():
             if name not in ("layout", "batch"):
                 raise CnnCalcError(f"unknown input option '{name}'"
@@ -221,7 +234,7 @@ class _Builder:
     def apply(self, a: t.Apply, env) -> Entry:
         if a.name in self.defs:
             return self.call(a, self.defs[a.name], env)
-        kind = REGISTRY.get(a.name)
+        kind = REGISTRY.get(a.name) or REGISTRY.get(a.name.lower())  # ReLU, FC, MaxPool
         if kind is None:
             known = list(REGISTRY) + list(self.defs) + list(BLOCK_KINDS)
             raise CnnCalcError(f"unknown layer '{a.name}'{did_you_mean(a.name, known)}",
@@ -277,35 +290,35 @@ class _Builder:
                 raise CnnCalcError(f"'{opt.name}' is given twice", span)
             opts[opt.name], spans[opt.name] = value, span
 
-        for arg in a.args:
+        for i, arg in enumerate(a.args):
             if isinstance(arg, t.Named):
-                opt = by_name.get(arg.name)
+                opt = by_name.get(arg.name) or by_name.get(arg.name.lower())  # Stride=2
                 if opt is None:
                     raise CnnCalcError(f"'{kind.name}' has no option '{arg.name}'"
                                        f"{did_you_mean(arg.name, by_name)}", arg.name_span)
+                if isinstance(arg.value, t.Tuple):  # k=(3,3), s=2,2
+                    raise CnnCalcError(_per_axis_fix(_texts(arg.value.items), opt, arg.name),
+                                       arg.value.span)
                 put(opt, self.option(opt, arg.value, env, kind), arg.span)
                 if env:
                     _note_resolved(arg.value, opts[opt.name], env, resolved)
                 continue
             v = arg.value
+            if isinstance(v, t.Tuple):  # k3,3
+                raise CnnCalcError(self.bare_tuple_fix(v, fused, env), v.span)
             if isinstance(v, t.Name) and v.name not in env:
-                if v.name in flags:
-                    opt, value = flags[v.name]
-                    put(opt, value, arg.span)
+                found = _bare_option(v, flags, fused)
+                if found is None and v.name != v.name.lower() and not self.users(v.name):
+                    found = _bare_option(v._replace(name=v.name.lower()), flags, fused)
+                if found is not None:  # a flag (nobias) or a fused option (k3, K3)
+                    opt, value, is_fused = found
+                    put(opt, self.check(opt, value, v.span, kind) if is_fused else value,
+                        arg.span)
                     continue
-                m = _FUSED.match(v.name)
-                if m and m.group(1) in fused:
-                    opt = fused[m.group(1)]
-                    digits = m.group(2)
-                    parts = tuple(int(x) for x in re.split("[x×]", digits))
-                    value = parts if len(parts) > 1 else parts[0]
-                    put(opt, self.check(opt, value, v.span, kind), arg.span)
-                    continue
+                if not self.users(v.name):
+                    self.not_a_layer(a, i, by_name, flags, fused)
             if not waiting:
-                hint = _suggest(v.name, flags, fused, by_name) if isinstance(v, t.Name) else ""
-                what = f"option '{v.name}'" if isinstance(v, t.Name) else f"value '{arg.span.text}'"
-                raise CnnCalcError(f"unexpected {what} for '{kind.name}'{hint}"
-                                   f" (syntax: {kind.syntax()})", arg.span)
+                raise self.unexpected(a, i, kind, opts, env)
             opt = waiting.pop(0)
             if isinstance(v, t.Name) and v.name not in env and v.name not in self.symbols:
                 close = did_you_mean(v.name, flags)
@@ -323,6 +336,107 @@ class _Builder:
                                        a.span)
                 opts[opt.name] = opt.default
         return ir.Layer(kind, opts, spans, a.span, _resolved_text(a.span, resolved))
+
+    # --- what was written instead of an option: the spelling to use ----------------------
+
+    def users(self, name: str) -> bool:
+        """A name the user gave a meaning: a -D binding or a symbol met before (a def's
+        parameters are checked by the caller)."""
+        return name in self.bindings or name in self.symbols
+
+    def not_a_layer(self, a: t.Apply, i: int, by_name, flags, fused) -> None:
+        """`conv 6 k5 relu`: a layer, def or block written where an option was expected —
+        the '|' before it is missing."""
+        v = a.args[i].value
+        word = v.name.lower()
+        if word in REGISTRY or word in BLOCK_KINDS:
+            what = "a block" if word in BLOCK_KINDS else "a layer"
+        elif v.name in self.defs:
+            what = "a def"
+        else:
+            return
+        message = f"'{v.name}' is {what}: put '|' or a new line before it"
+        opt = by_name.get(word)
+        if opt is not None:  # `pad` is a layer and also conv's padding
+            shown = _written_as(opt, word, self.next_value(a, i, by_name, flags, fused))
+            message += f" (for the option of '{a.name}', write {shown})"
+        raise CnnCalcError(message, v.span)
+
+    def next_value(self, a: t.Apply, i: int, by_name, flags, fused) -> str | None:
+        """The text of the value after argument i, if one is written there alone (`k 5`)."""
+        if i + 1 >= len(a.args) or not isinstance(a.args[i + 1], t.Bare):
+            return None
+        v = a.args[i + 1].value
+        if isinstance(v, (t.Num, t.PerAxis)):
+            return v.span.text
+        if isinstance(v, t.Name) and v.name.lower() not in by_name and \
+                _bare_option(v, flags, fused) is None and v.name.lower() not in REGISTRY:
+            return v.name
+        return None
+
+    def unexpected(self, a: t.Apply, i: int, kind: LayerKind, opts: dict, env) -> CnnCalcError:
+        """An argument no option takes, with the spelling that was probably meant."""
+        by_name, flags, fused = _syntax_of(kind)
+        arg = a.args[i]
+        v = arg.value
+        syntax = f" (syntax: {kind.syntax()})"
+        if isinstance(v, t.Name):
+            opt = by_name.get(v.name.lower())
+            if opt is not None:  # conv 10 k 5
+                shown = _written_as(opt, v.name.lower(),
+                                    self.next_value(a, i, by_name, flags, fused))
+                return CnnCalcError(f"'{v.name}' needs a value: write {shown}", arg.span)
+            hint = _suggest(v.name, flags, fused, by_name)
+            return CnnCalcError(f"unexpected option '{v.name}' for '{kind.name}'{hint}{syntax}",
+                                arg.span)
+        prev = a.args[i - 1].value if i and isinstance(a.args[i - 1], t.Bare) else None
+        if isinstance(prev, t.Name) and prev.name in by_name and prev.name not in env \
+                and prev.name not in self.bindings and by_name[prev.name].type != FLAG \
+                and self.symbols.get(prev.name, (None, prev.span))[1] == prev.span \
+                and _NUMBER_WORD.match(arg.span.text):
+            # `conv k 5`: the option name, met here first, was taken for the positional
+            # value before it
+            shown = _written_as(by_name[prev.name], prev.name, arg.span.text)
+            return CnnCalcError(f"'{prev.name}' needs a value: write {shown}", prev.span)
+        run = []  # conv 10 5, maxpool 2, avgpool 2x2, conv 10 3 1 1: values without names
+        for later in a.args[i:]:
+            if not (isinstance(later, t.Bare) and _NUMBER_WORD.match(later.span.text)):
+                break
+            run.append(later)
+        names = [n for n in ("k", "s", "p") if n in fused and n not in opts
+                 and not _gives(a.args, fused[n], by_name, fused)]
+        if run and names and names[0] == "k" and len(run) <= len(names):
+            text, start = a.span.text, a.span.start
+            for later, name in reversed(list(zip(run, names))):
+                fix = name + _one_or_each(later.span.text)
+                text = text[:later.span.start - start] + fix + text[later.span.end - start:]
+            what = (f"the kernel size is written k{_one_or_each(run[0].span.text)}"
+                    if len(run) == 1 else
+                    "name each value (" + ", ".join(
+                        {"k": "kernel k", "s": "stride s", "p": "padding p"}[n]
+                        for n in names[:len(run)]) + ")")
+            return CnnCalcError(f"{what}: write {one_line(text)}", arg.span)
+        if isinstance(v, t.BinOp) and v.op == "*" and isinstance(v.left, t.Name) \
+                and isinstance(v.right, t.Num) and _FUSED.match(v.left.name):
+            prefix, digits = _FUSED.match(v.left.name).groups()
+            opt = fused.get(prefix.lower())
+            if opt is not None:  # k3*3, as course notes write a 3x3 kernel
+                texts = [digits, v.right.span.text]
+                return CnnCalcError(f"'{arg.span.text}' is not a value of '{kind.name}': "
+                                    f"write {_per_axis_spelling(texts, opt, opt.name)}",
+                                    arg.span)
+        return CnnCalcError(f"unexpected value '{arg.span.text}' for '{kind.name}'{syntax}",
+                            arg.span)
+
+    def bare_tuple_fix(self, v: t.Tuple, fused, env) -> str:
+        """`k3,3` (PyTorch's (3, 3) after a fused option): the per-axis spelling."""
+        first = v.items[0]
+        if isinstance(first, t.Name) and first.name not in env and not self.users(first.name):
+            m = _FUSED.match(first.name)
+            if m and m.group(1).lower() in fused:
+                opt = fused[m.group(1).lower()]
+                return _per_axis_fix([m.group(2)] + _texts(v.items[1:]), opt, opt.name)
+        return _per_axis_fix(_texts(v.items), None, None)
 
     def option(self, opt: Option, expr: t.Expr, env, kind: LayerKind) -> Any:
         if isinstance(expr, t.Name) and expr.name not in env:
@@ -381,6 +495,8 @@ class _Builder:
             if e.name in self.bindings:
                 self.bound.add(e.name)
                 return self.bindings[e.name]
+            if env and e.name not in self.unknowns:
+                _check_not_a_mistyped_parameter(e, env)
             if e.name not in self.symbols:
                 self.symbols[e.name] = (symbol(e.name, nonnegative), e.span)
                 self.roles[e.name] = role
@@ -389,6 +505,8 @@ class _Builder:
             return -self.value(e.operand, env, nonnegative, role)
         if isinstance(e, t.PerAxis):
             return tuple(self.value(x, env, nonnegative, role) for x in e.items)
+        if isinstance(e, t.Tuple):  # (3, 3)
+            raise CnnCalcError(_per_axis_fix(_texts(e.items), None, None), e.span)
         if isinstance(e, t.BinOp):
             a = self.value(e.left, env, nonnegative, role)
             b = self.value(e.right, env, nonnegative, role)
@@ -455,6 +573,103 @@ def _resolved_text(span: Span, resolved: list) -> str:
     return one_line(text)
 
 
+def _check_not_a_mistyped_parameter(e: t.Name, env) -> None:
+    """Inside a def, a name of four or more letters within two edits of a parameter
+    (`chanels` in `def block(channels)`) is a typo, not a new symbol (dsl.md §3)."""
+    if len(e.name) < 4:
+        return
+    near = [p for p in env if _edits(e.name, p, 2) <= 2]
+    if near:
+        near.sort(key=lambda p: _edits(e.name, p, 2))
+        raise CnnCalcError(f"unknown name '{e.name}', did you mean the parameter "
+                           f"'{near[0]}'?", e.span)
+
+
+def _edits(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance of a and b, or limit + 1 when it is more than limit."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+        if min(row) > limit:
+            return limit + 1
+    return row[-1]
+
+
+def _bare_option(v: t.Name, flags, fused):
+    """A word that is a flag (`nobias`) or a fused option (`k3`, `p1x2`, `k3X3`) of the kind:
+    (option, value, fused?), or None."""
+    if v.name in flags:
+        opt, value = flags[v.name]
+        return opt, value, False
+    m = _FUSED.match(v.name)
+    if m and m.group(1) in fused:
+        digits = axis_split(m.group(2))
+        if any(len(d) > 300 for d in digits):
+            raise CnnCalcError(f"number of {max(map(len, digits))} digits is too long", v.span)
+        parts = tuple(int(x) for x in digits)
+        return fused[m.group(1)], (parts if len(parts) > 1 else parts[0]), True
+    return None
+
+
+def _gives(args, opt: Option, by_name, fused) -> bool:
+    """Some argument sets `opt` (by name or fused)."""
+    for arg in args:
+        if isinstance(arg, t.Named) and by_name.get(arg.name.lower()) is opt:
+            return True
+        if isinstance(arg, t.Bare) and isinstance(arg.value, t.Name):
+            m = _FUSED.match(arg.value.name)
+            if m and fused.get(m.group(1).lower()) is opt:
+                return True
+    return False
+
+
+def _one_or_each(text: str) -> str:
+    """`2x2` as the one value `2` (every axis alike), `3X5` as `3x5`."""
+    parts = axis_split(text)
+    return parts[0] if len(set(parts)) == 1 else "x".join(parts)
+
+
+def _written_as(opt: Option, written: str, value: str | None) -> str:
+    """How to give `opt` the value `value`: `k5 or k=5`, `kernel=5`, `out=7`."""
+    if value is None:
+        return _how_to_write(opt)
+    if opt.type in (BOOL, FLAG):
+        return f"{written}=true or {written}=false"
+    if opt.fused and _NUMBER_WORD.match(value):
+        return f"{opt.name}{value} or {written}={value}"
+    return f"{written}={value}"
+
+
+def _texts(items) -> list[str]:
+    return [i.span.text for i in items]
+
+
+def _per_axis_fix(texts: list[str], opt: Option | None, written: str | None) -> str:
+    """The message for PyTorch's tuple (3, 3), or k3,3."""
+    return (f"one value per axis is written with x, not as a list: write "
+            f"{_per_axis_spelling(texts, opt, written)}")
+
+
+def _per_axis_spelling(texts: list[str], opt: Option | None, written: str | None) -> str:
+    """Values given one per axis, as this language writes them: for k, (3, 3) is `k3 or
+    k=3x3` and (3, 5) `k3x5 or k=3x5`; a value that no option names is `3x5`."""
+    joined = "x".join(texts)
+    fix = joined
+    if opt is not None:
+        written = written.lower()
+        if opt.fused and all(_NUMBER_WORD.match(x) for x in texts):
+            fix = f"{opt.name}{_one_or_each(joined)} or {written}={joined}"
+        elif len(set(texts)) == 1:
+            fix = f"{written}={texts[0]} or {written}={joined}"
+        else:
+            fix = f"{written}={joined}"
+    return fix
+
+
 @lru_cache(maxsize=None)
 def _syntax_of(kind: LayerKind):
     """How a kind's options may be written: by name (and alias), as flags, fused (k3)."""
@@ -477,6 +692,7 @@ def _suggest(word: str, flags, fused, by_name) -> str:
     m = _FUSED.match(word)
     if m:
         prefix, digits = m.groups()
+        prefix = prefix.lower()
         if prefix in by_name:  # a long name written fused: stride2
             return f", did you mean '{prefix}={digits}'?"
         near = closest(prefix, fused)

@@ -57,7 +57,9 @@ def _bindings(ctx, param, values) -> dict:
 
 # Options that several commands share, declared once.
 _INPUT = click.option("--input", "input_shape", metavar="SHAPE",
-                      help="Replace the spec's input shape, e.g. 3x320x320.")
+                      help="Replace the spec's input shape, e.g. 3x320x320. It is read in the "
+                           "spec's layout: CxHxW, or HxWxC (320x320x3) when the spec's input "
+                           "says layout=hwc; \"3x320x320 layout=chw\" overrides it.")
 _BINDINGS = click.option("-D", "bindings", metavar="NAME=VALUE", multiple=True,
                          callback=_bindings,
                          help="Give a name of the spec a value (repeatable): -D H=224 -D C=3.")

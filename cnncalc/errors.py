@@ -91,6 +91,16 @@ def one_line(text: str) -> str:
     return out
 
 
+def _columns(text: str) -> int:
+    """Terminal columns of `text`: a wide or full-width character (`｜`, `，`, 中) takes two,
+    so the caret stays under what it points at."""
+    if text.isascii():
+        return len(text)
+    from unicodedata import east_asian_width
+
+    return sum(2 if east_asian_width(c) in "WF" else 1 for c in text)
+
+
 def render_diagnostic(level: str, message: str, span: Span | None, where: str = "") -> str:
     """`FILE:LINE:COL: level: message`, the source line and a caret under the span.
 
@@ -109,7 +119,9 @@ def render_diagnostic(level: str, message: str, span: Span | None, where: str = 
         line_text = ("…" if start else "") + shown + ("…" if start + MAX_SHOWN < len(line_text) else "")
         start -= 1 if start else 0
         width = min(width, MAX_SHOWN - (col - 1 - start))
-    caret = " " * (col - 1 - start) + "^" + "~" * (width - 1)
+    lead = col - 1 - start  # characters of the shown line before the caret
+    caret = " " * _columns(line_text[:lead]) + "^" + "~" * (
+        max(width, _columns(line_text[lead:lead + width])) - 1)
     return f"{span.source.name}:{span.line}:{col}: {level}: {message}\n  {line_text}\n  {caret}"
 
 
@@ -216,11 +228,15 @@ def render_warnings(warnings, level: str = "warning") -> list[str]:
 
 
 def closest(name: str, known) -> str | None:
-    """The known name nearest to `name`, if any is close."""
+    """The known name nearest to `name`, if any is close, compared in lower case (`Rleu` is
+    near `relu`, `S` is `s`)."""
     import difflib  # only on the error path
 
-    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
-    return close[0] if close else None
+    by_lower: dict[str, str] = {}
+    for k in sorted(known):
+        by_lower.setdefault(k.lower(), k)
+    close = difflib.get_close_matches(name.lower(), sorted(by_lower), n=1, cutoff=0.6)
+    return by_lower[close[0]] if close else None
 
 
 def did_you_mean(name: str, known) -> str:

@@ -68,7 +68,7 @@ def solve(spec, *, output: str | None = None, max_params: int | None = None,
     bindings = dict(bindings or {})
     # learn the names (a repeat count may be one) and what first took each
     net = _build.build(tree, input_override=override, max_layers=max_layers,
-                       bindings=bindings, repeat_once=True)
+                       bindings=bindings, repeat_once=True, unknowns=ranges or {})
     symbols = {s.name: s for s, _ in net.symbols}
     target = _target(output, symbols, net.input.layout) if output else None
     universal = tuple(n for n in symbols if target is not None and net.roles.get(n) == "input"

@@ -541,14 +541,16 @@ def test_no_input():
     expect_error(spec, "conv", "no input")
 
 
-def test_input_without_layers():
-    spec = "input 1x8x8"
-    r = run(spec + " ")
+def test_input_without_layers_shows_the_input():
+    # issue 15: `input 1x8x8` alone is a question about the input, not a mistake
+    r = run("input 1x8x8 ", "--json")
     no_traceback(r)
-    assert r.exit_code == 2
-    line, col, message, _, _ = diagnostic(r)
-    assert (line, col) == (1, 1)
-    assert "no layers" in message
+    assert r.exit_code == 0, r.output
+    import json
+    data = json.loads(r.stdout)
+    assert data["layers"] == []
+    assert data["totals"]["output_shape"] == [1, 8, 8]
+    assert data["totals"]["params"] == 0
 
 
 def test_input_without_a_shape():

@@ -97,6 +97,8 @@ def chains(draw):
             p = draw(st.integers(0, k // 2))                       # PyTorch: p <= k/2
             ceil = draw(st.booleans())
             assume(all(k <= n + 2 * p for n in dims))
+            if kind == "avgpool" and ndim == 3:  # PyTorch's AvgPool3d: k <= n before padding
+                assume(all(k <= n for n in dims))
             size = ceil_pool_len if ceil else (lambda n, k, s, p: conv_len(n, k, s, p, 1))
             text = f"{kind} k{k}" + (f" s{s}" if stride is not None else "") + f" p{p}"
             text += " ceil" if ceil else ""

@@ -183,6 +183,60 @@ def test_unprintable_character_is_named_by_code_point():
     assert e.value.col == 6
 
 
+def test_full_width_forms_are_read_as_ascii_in_place():
+    # ｜ ， （ ） from a Chinese input method, and the ideographic space U+3000
+    text = "blk（4，2）｜relu\u3000bn"
+    assert toks(text) == [
+        (WORD, "blk", True), (OP, "(", False), (WORD, "4", False), (OP, ",", False),
+        (WORD, "2", False), (OP, ")", False), (OP, "|", False), (WORD, "relu", False),
+        (WORD, "bn", True), (EOF, "", True)]
+    # one character for one: "blk（4，2）｜" is 9 characters, so relu starts at 9
+    relu = [k for k in tokenize(src(text)) if k.text == "relu"][0]
+    assert (relu.start, relu.end) == (9, 13)
+
+
+def test_an_unexpected_full_width_character_is_named_as_written():
+    with pytest.raises(CnnCalcError) as e:
+        tokenize(src("relu ＂"))
+    assert e.value.message == "unexpected character '＂'"
+    assert e.value.col == 6
+
+
+def test_a_byte_order_mark_is_dropped_before_parsing():
+    sp = P("\ufeffinput 1x4x4 | relu")
+    assert [expr(d) for d in sp.input.dims] == ["1", "4", "4"]
+    assert sp.source.text == "input 1x4x4 | relu"
+
+
+@pytest.mark.parametrize("text, parts", [
+    ("3X32X32", ["3", "32", "32"]),      # numbers only: a capital X separates
+    ("3x32X32", ["3", "32", "32"]),
+    ("CxHxW", ["C", "H", "W"]),
+    ("HXW", ["HXW"]),                     # between letters it is a letter of the name
+    ("3xHXW", ["3", "HXW"]),
+])
+def test_axis_split(text, parts):
+    from cnncalc.syntax.parser import axis_split
+    assert axis_split(text) == parts
+
+
+def test_keywords_in_any_case_parse_as_keywords():
+    assert body("ADD { } { relu } | Residual { relu } SHORTCUT { bn }") == [
+        "add{}{relu[]}", "residual{relu[]} shortcut{bn[]}"]
+    sp = P("DEF blk { relu }\nINPUT 1x4x4 | blk")
+    assert [d.name for d in sp.defs] == ["blk"]
+    assert sp.input is not None
+
+
+def test_pytorch_tuples_are_kept_for_build_to_refuse():
+    (a,) = P("conv 4 k=(3, 5) s2,2 k3,3").body
+    _, k, s2, k3 = a.args
+    assert isinstance(k.value, t.Tuple) and [expr(i) for i in k.value.items] == ["3", "5"]
+    assert k.value.span.text == "(3, 5)"
+    assert isinstance(s2.value, t.Tuple) and [expr(i) for i in s2.value.items] == ["s2", "2"]
+    assert k3.value.span.text == "k3,3"
+
+
 # --- values: tight vs loose ---------------------------------------------------------------
 
 @pytest.mark.parametrize("text, value", [

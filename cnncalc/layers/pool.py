@@ -6,8 +6,8 @@ from math import gcd
 
 from ..numbers import (at_least, ceil_div, divides, equal, exact_div, floor_div, half,
                        is_concrete, mod, plain, where)
-from .base import (AXES, FLAG, AxisRF, Option, combined, concrete, fail, per_axis, register,
-                   require, spatial, through)
+from .base import (AXES, FLAG, AxisRF, Option, axis_names, combined, concrete, fail, per_axis,
+                   register, require, spatial, through)
 from .grid import Reads
 from .. import formulas as f
 from .window import DILATION, PAD, Window
@@ -145,3 +145,15 @@ class AvgPool(Pool):
     name = "avgpool"
     aliases = ("avgpool2d", "avgpool1d", "avgpool3d")
     summary = "average pooling (window, global, or adaptive with out=)"
+
+    def output_sizes(self, layer, x, ctx):
+        sizes = super().output_sizes(layer, x, ctx)
+        if len(x) == 4:  # PyTorch's avg_pool3d (alone among the pools) wants each input axis
+            # at least the kernel before padding: "input image smaller than kernel size"
+            for axis, name in zip(self.axes(layer, x), axis_names(3)):
+                require(ctx, layer, at_least(axis.n, axis.k),
+                        lambda axis=axis, name=name:
+                        f"kernel {ctx.show_value(axis.k)} is larger than the input "
+                        f"{ctx.show_value(axis.n)} ({name}, before padding): PyTorch's 3-D "
+                        f"average pool refuses that, whatever the padding", "k")
+        return sizes

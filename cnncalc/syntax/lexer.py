@@ -4,6 +4,10 @@ A *word* is a run of letters, digits, `_`, `.` and `×`: `conv`, `64`, `k3x5`, `
 What a word means (a number, a name, a fused option, a shape) depends on where it stands, so
 the parser decides that, not the lexer. The lexer does record whether white space came before
 each token, because the language uses it: `4*c` is one value, `conv 64 k3 * 2` is a repeat.
+
+Text typed with a Chinese or Japanese input method often holds full-width forms (`｜`, `，`,
+`（3，3）`, `ｋ３`) and the ideographic space: each is read as the ASCII character it stands for,
+one character for one, so every position still points into the text as written.
 """
 
 from __future__ import annotations
@@ -24,6 +28,11 @@ _TOKEN = re.compile(
 )
 
 
+# U+FF01..U+FF5E are the full-width forms of ASCII '!'..'~'; U+3000 is the ideographic space.
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+_FULL_WIDTH[0x3000] = ord(" ")
+
+
 class Token(NamedTuple):
     kind: str
     text: str
@@ -33,7 +42,7 @@ class Token(NamedTuple):
 
 
 def tokenize(source: Source) -> list[Token]:
-    text = source.text
+    text = source.text.translate(_FULL_WIDTH)  # one character for one: positions hold
     tokens: list[Token] = []
     append = tokens.append
     pos, end, space, depth = 0, len(text), True, 0
@@ -41,7 +50,7 @@ def tokenize(source: Source) -> list[Token]:
     while pos < end:
         m = match(text, pos)
         if m is None:
-            ch = text[pos]
+            ch = source.text[pos]  # as written, not as read
             shown = repr(ch) if ch.isprintable() else f"U+{ord(ch):04X}"
             raise CnnCalcError(f"unexpected character {shown}", Span(source, pos, pos + 1))
         kind = m.lastgroup

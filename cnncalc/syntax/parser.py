@@ -12,6 +12,10 @@ Grammar (informally; `|` and new lines separate statements):
     LABEL     := NAME | a whole number
     value     := expression written without spaces, or anything inside ( )
 
+Keywords (`input`, `def`, the block kinds, `shortcut`) are read in any case (`Input`,
+`Residual`); names (labels, defs, parameters, symbols) keep theirs. Layer kinds and options are
+matched in any case by `build`, which knows them.
+
 Nesting (braces and parentheses) is capped at MAX_NESTING so that no input can exhaust
 Python's stack; real networks nest a handful of levels.
 """
@@ -34,10 +38,27 @@ _DECIMAL = re.compile(r"(?:[0-9]+\.[0-9]*|\.[0-9]+)\Z")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _LABEL = re.compile(r"(?:[A-Za-z_][A-Za-z0-9_]*|[0-9]+)\Z")  # layer2, or 0 as nn.Sequential
 _AXIS_SEP = re.compile(r"[x×]")
+_NUMBERS_ONLY = re.compile(r"[0-9]+(?:[xX×][0-9]+)+\Z")  # 3X32X32: a capital X between numbers
+_SHAPE_WORD = re.compile(r"[0-9][0-9xX×]*\Z")  # 32, 1x4, 3X32: what begins a shape
 
 
 def parse(source: Source) -> t.Spec:
+    if source.text.startswith("\ufeff"):  # a byte-order mark, as a file's is dropped on reading
+        source = Source(source.name, source.text[1:])
     return _Parser(source).spec()
+
+
+def keyword_of(tok: Token) -> str:
+    """A word as a keyword: keywords are read in any case (`Input`, `Residual`)."""
+    return tok.text.lower() if tok.kind == WORD else ""
+
+
+def axis_split(text: str) -> list[str]:
+    """`3x224x224`, `CxHxW`, `32×32×3` into their parts; in a word of numbers only a capital
+    X separates too (`3X32X32`, as course notes write it), elsewhere it is a letter of a name."""
+    if _NUMBERS_ONLY.match(text):
+        return re.split("[xX×]", text)
+    return _AXIS_SEP.split(text)
 
 
 def parse_input_override(source: Source) -> t.Input:
@@ -145,9 +166,9 @@ class _Parser:
         self.skip_separators()
         while self.peek().kind != EOF:
             tok = self.peek()
-            if tok.kind == WORD and tok.text == "def":
+            if keyword_of(tok) == "def":
                 defs.append(self.define())
-            elif tok.kind == WORD and tok.text == "input" and not self.is_op(self.peek(1), ":"):
+            elif keyword_of(tok) == "input" and not self.is_op(self.peek(1), ":"):
                 if inp is not None:
                     raise self.error("a spec has one input; this is a second", tok)
                 if body:
@@ -204,6 +225,8 @@ class _Parser:
             if not self.is_op(self.peek(), ","):
                 break
             self.advance()
+        if len(items) == 1 and isinstance(items[0], Token):
+            self.shape_hints(items[0], "input " if keyword else "")
         dims: list[t.Expr] = []
         for item in items:
             if not isinstance(item, Token):
@@ -217,10 +240,44 @@ class _Parser:
             options.append(self.named())
         return t.Input(tuple(dims), tuple(options), self.span(kw, self.prev()))
 
+    def shape_hints(self, first: Token, prefix: str) -> None:
+        """A shape written as course notes and hurried typing do, refused with the fix:
+        `1x4*4` (a product where a size is meant), `32 x 32 x 3` or `32 32 3` (spaces)."""
+        tok = self.peek()
+
+        def product_next() -> bool:
+            star, word = self.peek(), self.peek(1)
+            return (self.is_op(star, "*") and not star.space_before and word.kind == WORD
+                    and not word.space_before and bool(_INT.match(word.text)))
+
+        if _SHAPE_WORD.match(first.text) and product_next():
+            text = first.text
+            while product_next():
+                self.advance()
+                text += "x" + self.advance().text
+            raise self.error(f"in a shape 'x' separates the sizes ('*' multiplies): write "
+                             f"{prefix}{text}", tok)
+        words, sep = [first.text], False
+        while True:
+            nxt = self.peek()
+            if nxt.kind != WORD or not nxt.space_before or self.is_op(self.peek(1), "="):
+                break
+            if nxt.text in ("x", "X", "×") and self.peek(1).kind == WORD:
+                sep = True
+            elif sep or _SHAPE_WORD.match(nxt.text):
+                words.append(nxt.text)
+                sep = False
+            else:
+                break
+            self.advance()
+        if len(words) > 1:
+            raise self.error(f"a shape is written without spaces: write "
+                             f"{prefix}{'x'.join(words)}", tok)
+
     def shape_parts(self, tok: Token) -> list[t.Expr]:
         """`3x224x224`, `CxHxW`, `32×32×3`: one value per dimension."""
         parts, pos = [], tok.start
-        for piece in _AXIS_SEP.split(tok.text):
+        for piece in axis_split(tok.text):
             span = Span(self.source, pos, pos + len(piece))
             if _INT.match(piece):
                 parts.append(t.Num(self._int(piece, span), span))
@@ -239,7 +296,12 @@ class _Parser:
         tok = self.peek()
         if tok.kind == WORD and self.is_op(self.peek(1), ":"):
             label = self.label_token()
-            self.advance()
+            colon = self.advance()
+            shape = self.peek()
+            if keyword_of(label) == "input" and shape.kind == WORD \
+                    and _SHAPE_WORD.match(shape.text) and not self.is_op(self.peek(1), ":"):
+                raise self.error(f"'input' takes its shape without ':': write input "
+                                 f"{shape.text}", colon)
             self.enter(label)
             inner = self.statement()
             self.depth = depth
@@ -257,12 +319,13 @@ class _Parser:
         tok = self.peek()
         if self.is_op(tok, "{") or self.is_op(tok, "["):
             return self.group()
-        if tok.kind == WORD and tok.text in BLOCK_KINDS:
+        word = keyword_of(tok)
+        if word in BLOCK_KINDS:
             return self.block()
-        if tok.kind == WORD and tok.text in ("def", "input"):
-            where = "at the top level" if tok.text == "def" else "once, before the layers"
+        if word in ("def", "input"):
+            where = "at the top level" if word == "def" else "once, before the layers"
             raise self.error(f"'{tok.text}' may only appear {where}", tok)
-        if tok.kind == WORD and tok.text == "shortcut":
+        if word == "shortcut":
             raise self.error("'shortcut' must follow a 'residual { … }' block", tok)
         if tok.kind == WORD and _IDENT.match(tok.text):
             return self.apply()
@@ -301,6 +364,9 @@ class _Parser:
         j = self.i
         while allow_newlines and self.toks[j].kind == NEWLINE:
             j += 1
+        return self.next_is_brace_at(j)
+
+    def next_is_brace_at(self, j: int) -> bool:
         tok = self.toks[j]
         if tok.kind == WORD and self.is_op(self.toks[j + 1], ":"):
             tok = self.toks[j + 2]
@@ -308,8 +374,9 @@ class _Parser:
 
     def block(self) -> t.Block:
         kw = self.advance()
+        kind = kw.text.lower()
         branches: list[t.Group] = []
-        multi = kw.text in MULTI_BRANCH
+        multi = kind in MULTI_BRANCH
         while self.next_is_brace(allow_newlines=multi and bool(branches)):
             self.skip_newlines()
             branches.append(self.branch())
@@ -325,15 +392,15 @@ class _Parser:
         j = self.i
         while self.toks[j].kind == NEWLINE:
             j += 1
-        if self.toks[j].kind == WORD and self.toks[j].text == "shortcut":
+        if keyword_of(self.toks[j]) == "shortcut":
             sc = self.toks[j]
-            if kw.text != "residual":
+            if kind != "residual":
                 raise self.error("'shortcut' belongs to 'residual' blocks only", sc)
             self.i = j + 1
             if not self.next_is_brace(allow_newlines=False):
                 raise self.error("expected '{' after 'shortcut'", self.peek())
             shortcut = self.branch()
-        return t.Block(kw.text, tuple(branches), shortcut, self.span(kw, self.prev()),
+        return t.Block(kind, tuple(branches), shortcut, self.span(kw, self.prev()),
                        self.span(kw))
 
     def apply(self) -> t.Apply:
@@ -364,14 +431,38 @@ class _Parser:
                 break
             if self.is_op(tok, "*") and (tok.space_before or not args):
                 break  # a repeat
+            if keyword_of(tok) in BLOCK_KINDS and self.next_is_brace_at(self.i + 1):
+                raise self.error(f"'{tok.text}' is a block: put '|' or a new line before it",
+                                 tok)
             if tok.kind == WORD and self.is_op(self.peek(1), "=") and not self.peek(1).space_before:
                 args.append(self.named())
             elif tok.kind == WORD or self.is_op(tok, "(") or self.is_op(tok, "-"):
                 args.append(t.Bare(self.value(), self.span(tok, self.prev())))
+            elif self.is_op(tok, ",") and args and self.value_follows(1):
+                args.append(self.comma_values(args.pop()))
+            elif self.is_op(tok, "{") or self.is_op(tok, "["):
+                raise self.error(f"unexpected '{tok.text}' in '{name.text}': put '|' or a new "
+                                 f"line before a group", tok)
             else:
                 raise self.error(f"unexpected {self.describe(tok)} in '{name.text}'", tok)
         last = self.prev()
         return t.Apply(name.text, tuple(args), self.span(name, last), self.span(name), False)
+
+    def value_follows(self, k: int) -> bool:
+        tok = self.peek(k)
+        return tok.kind == WORD or self.is_op(tok, "(") or self.is_op(tok, "-")
+
+    def comma_values(self, last: t.Arg) -> t.Arg:
+        """`k3,3` or `s=2,2`: values separated by commas, PyTorch's per-axis tuple without
+        its parentheses; kept as a `Tuple` for `build` to refuse with the spelling to use."""
+        items = [last.value]
+        while self.is_op(self.peek(), ",") and self.value_follows(1):
+            self.advance()
+            items.append(self.value())
+        value = t.Tuple(tuple(items), last.value.span.to(self.span(self.prev())))
+        if isinstance(last, t.Named):
+            return last._replace(value=value, span=last.span.to(value.span))
+        return t.Bare(value, last.span.to(value.span))
 
     def named(self, tight: bool = True) -> t.Named:
         name = self.name_token("an option name")
@@ -431,8 +522,14 @@ class _Parser:
             self.advance()
             self.enter(tok)
             inner = self.expr(tight=False)
+            items = [inner]
+            while self.is_op(self.peek(), ","):  # (3, 3): refused by build, with the fix
+                self.advance()
+                items.append(self.expr(tight=False))
             close = self.expect_op(")", "to close the parenthesis")
             self.depth -= 1
+            if len(items) > 1:
+                return t.Tuple(tuple(items), self.span(tok, close))
             return _with_span(inner, self.span(tok, close))
         if tok.kind == WORD:
             self.advance()
@@ -447,7 +544,7 @@ class _Parser:
             return t.Num(Fraction(text), span)
         if _IDENT.match(text):
             return t.Name(text, span)
-        pieces = _AXIS_SEP.split(text)
+        pieces = axis_split(text)
         if len(pieces) > 1 and all(_INT.match(p) or _IDENT.match(p) for p in pieces):
             return t.PerAxis(tuple(self.shape_parts(tok)), span)
         raise CnnCalcError(f"cannot read '{text}' as a value", span)

@@ -43,7 +43,16 @@ class PerAxis(NamedTuple):
     span: Span
 
 
-Expr = Union[Num, Name, BinOp, Neg, PerAxis]
+class Tuple(NamedTuple):
+    """`(3, 3)` or `k3,3`: PyTorch's way to give one value per axis, which this language
+    writes `3x3`. Kept so that `build`, which knows the option, can refuse it with the
+    spelling to use (`write k3 or k=3x3`)."""
+
+    items: tuple["Expr", ...]
+    span: Span
+
+
+Expr = Union[Num, Name, BinOp, Neg, PerAxis, Tuple]
 
 
 # --- arguments --------------------------------------------------------------------------
