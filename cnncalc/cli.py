@@ -470,6 +470,7 @@ def layers(name, as_json, no_color):
     from .layers import REGISTRY
     from .render.layers import FORMS, describe, layer_catalog, print_layers
 
+    name = name.lower() if name is not None else None  # as the spec reads it: ReLU, FC
     if name is not None and name not in REGISTRY and name not in FORMS:
         from .errors import did_you_mean
 

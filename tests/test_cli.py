@@ -419,3 +419,11 @@ def test_an_unknown_form_gets_a_hint():
     result = CliRunner().invoke(main, ["layers", "residul"])
     assert result.exit_code == 2
     assert "did you mean 'residual'?" in result.output
+
+
+def test_layers_takes_a_name_in_any_case():
+    # the spec language reads ReLU and FC; so does the catalogue
+    for name, kind in (("ReLU", "relu"), ("FC", "fc"), ("Residual", "residual")):
+        result = CliRunner().invoke(main, ["layers", name], env={"COLUMNS": "120"})
+        assert result.exit_code == 0, (name, result.output)
+        assert kind in result.output
