@@ -322,7 +322,7 @@ def explain(spec, layer_path, as_json, input_shape, bindings, strict, quiet, no_
 
 @main.command("run")
 @click.argument("spec")
-@click.option("--seed", type=int, default=0, show_default=True,
+@click.option("--seed", type=click.IntRange(0, 2**64 - 1), default=0, show_default=True,
               help="Seed of the random input and weights.")
 @click.option("--input-npy", "input_npy", metavar="X.npy",
               help="The input array, (N, *input shape), instead of a random one.")
@@ -367,7 +367,7 @@ def run_command(spec, seed, input_npy, weights, save_output, dtype, input_shape,
 
 @main.command()
 @click.argument("spec")
-@click.option("--seed", type=int, default=0, show_default=True,
+@click.option("--seed", type=click.IntRange(0, 2**64 - 1), default=0, show_default=True,
               help="Seed of the random input and weights.")
 @click.option("--json", "as_json", is_flag=True, help="The rows that differ, as JSON.")
 @_INPUT

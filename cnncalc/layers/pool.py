@@ -27,10 +27,17 @@ class Pool(Window):
     ceil_option = True
 
     def mode(self, layer):
-        if layer.opts["global"]:
-            return "global"
-        if layer.opts["out"] is not None:
-            return "adaptive"
+        chosen = [name for name, on in (("global", layer.opts["global"]),
+                                        ("out", layer.opts["out"] is not None)) if on]
+        if len(chosen) == 2:
+            raise fail(layer, "'global' and out= both choose the output size: give one", "out")
+        if chosen:  # the windows follow from the output size: a window option would be lost
+            how = "global" if chosen[0] == "global" else "out="
+            for name in ("k", "s", "p", "d", "ceil"):
+                if name in layer.spans:
+                    raise fail(layer, f"'{name}' has no effect with {how}, where the windows "
+                                      f"follow from the output size: leave it out", name)
+            return "global" if chosen[0] == "global" else "adaptive"
         return "window"
 
     def axes(self, layer, x):
