@@ -128,7 +128,10 @@ def load_arrays(path, option: str):
     try:
         loaded = np.load(path, allow_pickle=False)
     except (OSError, ValueError, EOFError) as e:
-        raise CnnCalcError(f"cannot read it as NumPy data ({e})", where=f"{option} {path}")
+        # NumPy takes what is neither .npy nor .npz for a pickle, which it will not load
+        why = "not a .npy or .npz file" if "pickle" in str(e) else str(e)
+        raise CnnCalcError(f"cannot read it as NumPy data ({why}; write it with numpy.save "
+                           f"or numpy.savez)", where=f"{option} {path}") from None
     if isinstance(loaded, np.ndarray):
         return loaded
     with loaded:

@@ -70,7 +70,7 @@ def run_net(net: ir.Net, x=None, *, seed: int = 0, weights: dict | None = None,
         if unused:
             raise CnnCalcError(f"the weights have {len(unused)} array(s) no layer uses, e.g. "
                                f"'{unused[0]}' (names are <row path>.<tensor>, e.g. "
-                               f"layer1.0.conv1.weight)")
+                               f"layer1.0.conv1.weight)", where="--weights")
     return y
 
 

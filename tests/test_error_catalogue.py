@@ -91,6 +91,7 @@ def _files(root: Path) -> None:
                                       "conv1.bias": b})
     np.savez(root / "w-extra.npz", **{"conv1.weight": w, "conv1.bias": b,
                                       "fc.weight": np.zeros((2, 2), "float32")})
+    (root / "notes.txt").write_text("conv1.weight = 1\n")
     (root / "big-matrix.txt").write_text("\n".join(" ".join(["1"] * 100)
                                                    for _ in range(101)) + "\n")
 
