@@ -448,6 +448,10 @@ class _Builder:
                 raise CnnCalcError(f"unknown padding '{expr.name}'{close}", expr.span)
             if opt.type in (BOOL, FLAG) and word in ("true", "false"):
                 return word == "true"
+            if word in _PAD_WORDS:  # not a symbol named `same`: a padding word out of place
+                raise CnnCalcError(f"'{expr.name}' is a padding for conv and pooling, not a "
+                                   f"value of {kind.name}'s '{opt.name}'; write a number",
+                                   expr.span)
         if opt.type in (BOOL, FLAG):
             raise CnnCalcError(f"'{opt.name}' is true or false", expr.span)
         # a name first met as a padding may be 0; any other size or count is at least 1
@@ -498,6 +502,10 @@ class _Builder:
             if env and e.name not in self.unknowns:
                 _check_not_a_mistyped_parameter(e, env)
             if e.name not in self.symbols:
+                if e.name.lower() in _PAD_WORDS and role not in ("input", "batch", "repeat"):
+                    # `p=same*2`: a padding word, not a symbol of a layer's option
+                    raise CnnCalcError(f"'{e.name}' is a padding on its own (p={e.name.lower()}),"
+                                       f" not a number to compute with", e.span)
                 self.symbols[e.name] = (symbol(e.name, nonnegative), e.span)
                 self.roles[e.name] = role
             return self.symbols[e.name][0]
