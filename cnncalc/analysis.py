@@ -36,7 +36,13 @@ def run_analysis(net: ir.Net, dtype: str, pass_type: type) -> tuple[Report, "_An
     analysis = pass_type(net, DTYPE_BYTES[dtype])
     x = net.input.shape
     rf0 = tuple(AxisRF(1, 1, 0, n) for n in x[1:])
-    y, rf = walk(net.body, analysis, (x, rf0))
+    try:
+        y, rf = walk(net.body, analysis, (x, rf0))
+    except CnnCalcError as e:
+        # what was noticed before the failing row may explain the error (an input read
+        # channels first); what its own rules noticed on the way to failing does not
+        e.warnings = analysis.warnings[:analysis.noticed_before]
+        raise
     return analysis.report(y, rf, dtype), analysis
 
 
@@ -49,6 +55,7 @@ class _Analysis(Visitor):
         self.containers: dict[tuple, Container] = {}
         self.warnings: list[Warning_] = []
         self._seen: set = set()
+        self.noticed_before = 0  # warnings from rows before the one being analysed
         self.conditions = Conditions(net.conditions)
         self.ctx = Context(self.warn, net.input.layout, self.conditions)
         self._products: set = set()  # layers whose values were checked for k=3*3
@@ -73,6 +80,7 @@ class _Analysis(Visitor):
 
     def layer(self, layer: ir.Layer, path: tuple, value):
         self.conditions.path = path
+        self.noticed_before = len(self.warnings)
         try:
             return self._layer(layer, path, *value)
         except CnnCalcError as e:  # raised by this layer's own rules
@@ -114,6 +122,7 @@ class _Analysis(Visitor):
 
     def join(self, m: ir.Merge, path: tuple, value, outs: list):
         self.conditions.path = path
+        self.noticed_before = len(self.warnings)
         shapes = [y for y, _ in outs]
         try:  # raised by the merge itself, not by its branches
             y = m.kind.output_shape(shapes, m.span, self.ctx)

@@ -25,12 +25,14 @@ def _fail(error: CnnCalcError) -> None:
     sys.exit(2)
 
 
-def _call(fn, *args, **kwargs):
+def _call(fn, *args, _warnings=None, **kwargs):
     """Run an API function on what the user gave; anything they wrote wrong exits 2 with its
-    located error."""
+    located error, after the warnings noticed before it (unless -q or --no-warn silence
+    them): `input 3x32x32 layout=hwc` explains why a kernel of 5 does not fit."""
     try:
         return fn(*args, stdin=getattr(sys.stdin, "buffer", sys.stdin), **kwargs)
     except CnnCalcError as e:
+        (_warnings or _Warnings()).show(getattr(e, "warnings", ()))
         _fail(e)
     except RecursionError:  # a safety net: the parser and builder cap nesting well below it
         _fail(CnnCalcError("the spec nests too deeply"))
@@ -191,7 +193,7 @@ def analyze(spec, as_json, fmt, depth, input_shape, dtype, strict, quiet, no_war
         raise click.UsageError(f"--json and --format {fmt} ask for two outputs: give one")
     warnings = _Warnings(no_warn, quiet, strict)
     report = _call(run_analysis, spec, input=input_shape, dtype=dtype,
-                   max_layers=max_layers, bindings=bindings)
+                   max_layers=max_layers, bindings=bindings, _warnings=warnings)
     warnings.check(report.warnings)
     fmt = "json" if as_json else fmt or "table"
     if fmt == "json":
@@ -295,7 +297,7 @@ def explain(spec, layer_path, as_json, input_shape, bindings, strict, quiet, no_
 
     warnings = _Warnings(no_warn, quiet, strict)
     report, explained = _call(run_explain, spec, input=input_shape, bindings=bindings,
-                              max_layers=max_layers)
+                              max_layers=max_layers, _warnings=warnings)
     warnings.check(report.warnings)
     if layer_path:
         chosen = [e for e in explained if ".".join(e.path) == layer_path
@@ -347,9 +349,10 @@ def run_command(spec, seed, input_npy, weights, save_output, dtype, input_shape,
 
     x = _call(lambda stdin=None: load_arrays(input_npy, "--input-npy")) if input_npy else None
     start = time.perf_counter()
+    warnings = _Warnings(no_warn, quiet, strict)
     y = _call(run_net, spec, x, seed=seed, weights=weights, dtype=dtype, input=input_shape,
               bindings=bindings, max_layers=max_layers, memory_limit=memory_limit,
-              on_warnings=_Warnings(no_warn, quiet, strict))
+              on_warnings=warnings, _warnings=warnings)
     seconds = time.perf_counter() - start
     if save_output:
         import numpy as np
@@ -382,9 +385,10 @@ def verify(spec, seed, as_json, input_shape, bindings, strict, quiet, no_warn, m
     and receptive fields with the analysis. Exit 0 when all agree, 1 with the rows that
     differ."""
     from .api import verify as run_verify
+    warnings = _Warnings(no_warn, quiet, strict)
     result = _call(run_verify, spec, seed=seed, input=input_shape, bindings=bindings,
                    max_layers=max_layers, memory_limit=memory_limit,
-                   on_warnings=_Warnings(no_warn, quiet, strict))
+                   on_warnings=warnings, _warnings=warnings)
     if as_json:
         import json
 

@@ -290,3 +290,19 @@ def test_help_names_the_warnings():
         assert "--no-warn NAME" in text and "-q, --quiet" in text and "--strict" in text
         for name in ("tiling", "layout", "product"):
             assert name in text, (command, name)
+
+
+def test_a_warning_that_explains_an_error_is_printed_before_it():
+    # 3x32x32 read channels last is a 3x32 image: a 5x5 kernel does not fit its 3 rows;
+    # the layout warning says why, so it comes first; -q still silences it
+    from click.testing import CliRunner
+
+    from cnncalc.cli import main
+
+    spec = "input 3x32x32 layout=hwc | conv 10 k5"
+    result = CliRunner().invoke(main, ["analyze", spec])
+    assert result.exit_code == 2
+    assert "warning: 3x32x32 with layout=hwc is read channels last" in result.stderr
+    assert result.stderr.index("warning:") < result.stderr.index("error: conv: kernel 5")
+    quiet = CliRunner().invoke(main, ["analyze", spec, "-q"])
+    assert quiet.exit_code == 2 and "warning:" not in quiet.stderr
