@@ -237,7 +237,10 @@ class _Parser:
                 dims.append(self.word_value(item))
         options = []
         while self.peek().kind == WORD and self.is_op(self.peek(1), "="):
-            options.append(self.named())
+            option = self.named()
+            if any(o.name.lower() == option.name.lower() for o in options):
+                raise CnnCalcError(f"'{option.name}' is given twice", option.name_span)
+            options.append(option)
         return t.Input(tuple(dims), tuple(options), self.span(kw, self.prev()))
 
     def shape_hints(self, first: Token, prefix: str) -> None:
