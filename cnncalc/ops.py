@@ -1,8 +1,9 @@
 """NumPy operations for the executor, in PyTorch's layouts (N, C, *spatial).
 
 Windows come from stride tricks (`sliding_window_view`, no copy), a convolution is one
-batched matmul over those windows (groups as a batch axis), so no Python loop ever runs over
-pixels or channels. Imported only by `run` and `verify`: the analysis never loads NumPy.
+batched matmul over those windows (groups as a batch axis); pooling folds the kernel's taps
+one by one into its output, in place. No Python loop ever runs over pixels or channels.
+Imported only by `run` and `verify`: the analysis never loads NumPy.
 """
 
 from __future__ import annotations
@@ -15,10 +16,35 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 
 def pad(x: np.ndarray, pads, value=0.0) -> np.ndarray:
-    """`pads` is (before, after) per spatial axis."""
+    """`pads` is (before, after) per spatial axis: a new array (x itself when there is
+    none), x copied once into its middle and only the borders filled."""
     if not any(b or a for b, a in pads):
         return x
-    return np.pad(x, [(0, 0), (0, 0)] + [tuple(p) for p in pads], constant_values=value)
+    out = np.empty(x.shape[:2] + tuple(n + b + a for n, (b, a) in zip(x.shape[2:], pads)),
+                   dtype=x.dtype)
+    out[(Ellipsis,) + tuple(slice(b, b + n) for n, (b, _) in zip(x.shape[2:], pads))] = x
+    for axis, (b, a) in enumerate(pads):
+        before = (slice(None),) * (2 + axis)
+        if b:
+            out[before + (slice(0, b),)] = value
+        if a:
+            out[before + (slice(out.shape[2 + axis] - a, None),)] = value
+    return out
+
+
+def _taps(k):
+    return itertools.product(*(range(ki) for ki in k))
+
+
+def _tap_slices(tap, s, d, out):
+    """Where one kernel tap reads, for every output position, in the padded input."""
+    return tuple(slice(t * di, t * di + (oi - 1) * si + 1, si)
+                 for t, si, di, oi in zip(tap, s, d, out))
+
+
+def _out_sizes(sizes, k, s, pads, d):
+    return tuple((n + b + a - di * (ki - 1) - 1) // si + 1
+                 for n, ki, si, (b, a), di in zip(sizes, k, s, pads, d))
 
 
 def windows(x: np.ndarray, k, s, d) -> np.ndarray:
@@ -95,19 +121,31 @@ def deconv(x: np.ndarray, w: np.ndarray, b, s, p, op, d, groups: int,
 def pool(x: np.ndarray, mode: str, k, s, pads, d, ceil_extra) -> np.ndarray:
     """Max or average pooling. `ceil_extra` is how far (ceil mode) the last window overhangs
     the padded input on the right; an average divides by the window's part that lies inside
-    the padded input, as PyTorch does (padding counted, overhang not)."""
+    the padded input, as PyTorch does (padding counted, overhang not). A loop over the
+    kernel taps, each a strided view of the padded input folded into the output in place."""
     nd = len(k)
+    padded = [(b, a + e) for (b, a), e in zip(pads, ceil_extra)]
+    xp = pad(x, padded, -np.inf if mode == "max" else 0.0)
+    out = _out_sizes(x.shape[2:], k, s, padded, d)
+    fold = np.maximum if mode == "max" else np.add
+    y = None
+    for tap in _taps(k):
+        view = xp[(slice(None), slice(None)) + _tap_slices(tap, s, d, out)]
+        if y is None:
+            y = view.copy()
+        else:
+            fold(y, view, out=y)
     if mode == "max":
-        xp = pad(x, [(b, a + e) for (b, a), e in zip(pads, ceil_extra)], -np.inf)
-        return windows(xp, k, s, d).max(axis=tuple(range(-nd, 0)))
-    xp = pad(x, [(b, a + e) for (b, a), e in zip(pads, ceil_extra)], 0.0)
-    total = windows(xp, k, s, d).sum(axis=tuple(range(-nd, 0)))
-    # how many taps of each window fall inside the padded input
-    inside = np.ones((1, 1) + tuple(n + b + a for n, (b, a) in zip(x.shape[2:], pads)),
-                     dtype=x.dtype)
-    inside = pad(inside, [(0, e) for e in ceil_extra], 0.0)
-    count = windows(inside, k, s, d).sum(axis=tuple(range(-nd, 0)))
-    return total / count
+        return y
+    # how many taps of each window fall inside the padded input, axis by axis (the inside
+    # is a box, so the count is a product)
+    count = np.ones((1, 1) + (1,) * nd, dtype=x.dtype)
+    for axis, (n, (b, a), ki, si, di, o) in enumerate(zip(x.shape[2:], pads, k, s, d, out)):
+        starts = np.arange(o) * si
+        inside = np.clip((n + b + a - 1 - starts) // di + 1, 0, ki).astype(x.dtype)
+        count = count * inside.reshape((-1,) + (1,) * (nd - 1 - axis))
+    y /= count
+    return y
 
 
 def adaptive_pool(x: np.ndarray, mode: str, out) -> np.ndarray:
