@@ -1,9 +1,9 @@
 """NumPy operations for the executor, in PyTorch's layouts (N, C, *spatial).
 
-Windows come from stride tricks (`sliding_window_view`, no copy), a convolution is one
-batched matmul over those windows (groups as a batch axis); pooling folds the kernel's taps
-one by one into its output, in place. No Python loop ever runs over pixels or channels.
-Imported only by `run` and `verify`: the analysis never loads NumPy.
+Windows are read tap by tap: a loop over the kernel's taps (9 for a 3x3), each one strided
+view of the input copied or folded in place, so no Python loop ever runs over pixels or
+channels. A convolution is one matmul per group over those copies (im2col), weights on the
+left. Imported only by `run` and `verify`: the analysis never loads NumPy.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import itertools
 import math
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 
 def pad(x: np.ndarray, pads, value=0.0) -> np.ndarray:
@@ -36,10 +35,12 @@ def _taps(k):
     return itertools.product(*(range(ki) for ki in k))
 
 
-def _tap_slices(tap, s, d, out):
-    """Where one kernel tap reads, for every output position, in the padded input."""
-    return tuple(slice(t * di, t * di + (oi - 1) * si + 1, si)
-                 for t, si, di, oi in zip(tap, s, d, out))
+def _tap_slices(tap, s, d, out, row=0):
+    """Where one kernel tap reads in the padded input, for every output position (or for
+    `out[0]` rows of them from row `row` on)."""
+    starts = (row * s[0],) + (0,) * (len(tap) - 1)
+    return tuple(slice(r + t * di, r + t * di + (oi - 1) * si + 1, si)
+                 for r, t, si, di, oi in zip(starts, tap, s, d, out))
 
 
 def _out_sizes(sizes, k, s, pads, d):
@@ -47,42 +48,69 @@ def _out_sizes(sizes, k, s, pads, d):
                  for n, ki, si, (b, a), di in zip(sizes, k, s, pads, d))
 
 
-def windows(x: np.ndarray, k, s, d) -> np.ndarray:
-    """(N, C, *out, *k): every window of the (already padded) input, strided and dilated."""
-    nd = len(k)
-    span = tuple(di * (ki - 1) + 1 for ki, di in zip(k, d))
-    v = sliding_window_view(x, span, axis=tuple(range(2, 2 + nd)))
-    index = (slice(None), slice(None)) + tuple(slice(None, None, si) for si in s) + \
-        tuple(slice(None, None, di) for di in d)
-    return v[index]
+def _phases(xp: np.ndarray, k, s, d, out):
+    """A strided convolution's padded input with its last axis split by phase, (…, s, W/s):
+    element i·s + q moved to [q, i]. Each kernel tap then reads a contiguous run of one phase
+    instead of every s-th element. Also where each tap of that axis reads (its index)."""
+    q, width = s[-1], xp.shape[-1]
+    extra = -width % q  # never read: the last tap ends before the padded input does
+    if extra:
+        xp = pad(xp, [(0, 0)] * (xp.ndim - 3) + [(0, extra)])
+    split = xp.reshape(xp.shape[:-1] + (-1, q)).swapaxes(-1, -2).copy()
+    taps = [(t * d[-1] % q, slice(t * d[-1] // q, t * d[-1] // q + out[-1]))
+            for t in range(k[-1])]
+    return split, taps
+
+
+CHUNK_BYTES = 4 * 2 ** 20  # the windows one matmul takes: small enough to stay in cache
 
 
 def conv(x: np.ndarray, w: np.ndarray, b, s, pads, d, groups: int,
          count: list | None = None) -> np.ndarray:
     """PyTorch's ConvNd: w is (OUT, C/g, *k). One matmul per group, weights on the left:
     (OUT/g, C/g·prod(k)) @ (C/g·prod(k), positions) gives the output already channels
-    first, and a 1x1 convolution multiplies the input itself, with no window copy. `count`
-    gets the multiply-accumulates the matmul performed (its three dimensions), for verify."""
+    first, and a 1x1 convolution multiplies the input itself, with no window copy. Otherwise
+    the windows (im2col) are copied tap by tap from the padded input, for a band of output
+    rows at a time, into one small buffer the matmul reads while it is still in cache; each
+    band's product is written straight into its place in the output. `count` gets the
+    multiply-accumulates the matmuls performed (their dimensions), for verify."""
     nd = w.ndim - 2
-    k = w.shape[2:]
+    k = tuple(w.shape[2:])
     n, c = x.shape[:2]
     g, out_ch = groups, w.shape[0]
+    wg = w.reshape((g, out_ch // g, -1))                         # (g, OUT/g, C/g·prod(k))
     if all(ki == 1 for ki in k) and not any(before or after for before, after in pads):
         picked = x[(slice(None), slice(None)) + tuple(slice(None, None, si) for si in s)]
-        out_sizes = picked.shape[2:]
+        out = picked.shape[2:]
         cols = picked.reshape((n, g, c // g, -1))                 # (N, g, C/g, positions)
+        y = np.matmul(wg[0], cols[:, 0]) if g == 1 else np.matmul(wg[None], cols)
     else:
-        win = windows(pad(x, pads), k, s, d)                     # (N, C, *out, *k)
-        out_sizes = win.shape[2:2 + nd]
-        order = (0, 1) + tuple(range(2 + nd, 2 + 2 * nd)) + tuple(range(2, 2 + nd))
-        cols = win.transpose(order).reshape((n, g, -1, int(np.prod(out_sizes))))
-    wg = w.reshape((g, out_ch // g, -1))                         # (g, OUT/g, C/g·prod(k))
-    y = np.matmul(wg[None], cols)                                # (N, g, OUT/g, positions)
+        out = _out_sizes(x.shape[2:], k, s, pads, d)
+        xp, last = _phases(pad(x, pads), k, s, d, out) if nd > 1 and s[-1] > 1 else \
+            (pad(x, pads), None)
+        rest = int(np.prod(out[1:]))                             # positions in one row
+        per_row = n * c * int(np.prod(k)) * rest * x.itemsize
+        rows = max(1, min(out[0], CHUNK_BYTES // max(per_row, 1)))
+        y = np.empty((n, g, out_ch // g, out[0] * rest), dtype=np.result_type(x, w))
+        space = np.empty(rows * per_row // x.itemsize, dtype=x.dtype)
+        everything = (slice(None),) * 2
+        for r0 in range(0, out[0], rows):
+            r = min(rows, out[0] - r0)
+            band = space[:r * per_row // x.itemsize].reshape((n, c) + k + (r,) + out[1:])
+            for tap in _taps(k):                                 # (N, C, r, *out[1:])
+                if last is None:
+                    where = _tap_slices(tap, s, d, (r,) + out[1:], r0)
+                else:  # the last axis from its phase: a contiguous run
+                    where = _tap_slices(tap[:-1], s[:-1], d[:-1], (r,) + out[1:-1], r0) + \
+                        last[tap[-1]]
+                band[everything + tap] = xp[everything + where]
+            cols = band.reshape((n, g, -1, r * rest))            # (N, g, C/g·prod(k), r·rest)
+            np.matmul(wg[None], cols, out=y[..., r0 * rest:(r0 + r) * rest])
     if count is not None:
-        count.append(n * g * wg.shape[1] * wg.shape[2] * cols.shape[-1])
-    y = y.reshape((n, out_ch) + tuple(out_sizes))
+        count.append(n * g * wg.shape[1] * wg.shape[2] * int(np.prod(out)))
+    y = y.reshape((n, out_ch) + tuple(out))
     if b is not None:
-        y = y + b.reshape((1, -1) + (1,) * nd)
+        y += b.reshape((1, -1) + (1,) * nd)  # y is new: the bias added in place
     return y
 
 
