@@ -104,6 +104,9 @@ class LayerKind:
     options: tuple[Option, ...] = ()
     buffer_names: tuple[str, ...] = ()  # tensors that are kept, not learned (BN's statistics)
     fills: dict = {}  # tensors that start at a constant (BN's 1, 0, 0, 1), not at random
+    # forward also takes inplace=True, and may then write its result into x: the executor
+    # says so only for an array that nothing else holds (the previous layer made it)
+    overwrites: bool = False
 
     # --- rules (override what differs from "shape preserved, nothing counted") ----------
 
