@@ -28,13 +28,11 @@ class BatchNorm(LayerKind):
                 "running_var": (x[0],)}
 
     def forward(self, layer, x, arrays, count=None, inplace=False):
-        import numpy as np
+        from .. import ops
 
-        shape = (1, -1) + (1,) * (x.ndim - 2)
         scale = arrays["weight"] / (arrays["running_var"] + 1e-5) ** 0.5  # PyTorch's eps
         shift = arrays["bias"] - arrays["running_mean"] * scale  # two passes over x, not four
-        y = np.multiply(x, scale.reshape(shape), out=x if inplace else None)
-        return np.add(y, shift.reshape(shape), out=y)
+        return ops.channel_affine(x, scale, shift, inplace)
 
 
 ACTIVATIONS = {
