@@ -299,10 +299,12 @@ def main(argv=None) -> int:
         return 2
     threads, how = blas_threads()
     torch.set_num_threads(threads)
+    load = [os.getloadavg()[0]]
     results = [bench_net(n, args.runs, args.pause, args.profile) for n in args.nets]
+    load.append(os.getloadavg()[0])
     if args.json:
         print(json.dumps({"threads": threads, "threads_from": how, "runs": args.runs,
-                          "pause_s": args.pause,
+                          "pause_s": args.pause, "load_average_1min": load,
                           "torch": torch.__version__, "results": results}, indent=1))
     else:
         import numpy as np
@@ -310,7 +312,8 @@ def main(argv=None) -> int:
         print(f"threads: {threads} (NumPy BLAS, from {how}; torch.set_num_threads({threads}))"
               f", medians of {args.runs} runs "
               f"(each after {args.pause:g} s of rest), float32, batch 1; NumPy {np.__version__}, "
-              f"torch {torch.__version__}")
+              f"torch {torch.__version__}; load average {load[0]:.1f} before, {load[1]:.1f} "
+              f"after")
         print(f"{'net':<12} {'cnncalc ms':>11} {'(executor)':>11} {'torch ms':>9} {'ratio':>6}"
               f"  goal  outputs (max |diff| / max |torch|)")
         for r in results:
@@ -321,6 +324,11 @@ def main(argv=None) -> int:
                   f"{r['ratio']:>6.2f}  {goal:<4}  {agree} ({r['relative_error']:.1e})")
         print(f"ratio: cnncalc / torch; goal <= {GOAL} (ok*), stretch <= {STRETCH} (ok). "
               f"(executor): the forward pass alone, without parsing and analysis")
+        if load[0] > 1 or load[1] > threads + 1:  # the run itself adds up to `threads`
+            print(f"warning: the machine was busy (load average {load[0]:.1f} before, "
+                  f"{load[1]:.1f} after, on {os.cpu_count()} CPUs): another process takes "
+                  f"cores from both, and torch's threads suffer more from it; measure again "
+                  f"when it is idle")
         for r in results:
             if "profile_ms" in r:
                 total = sum(r["profile_ms"].values())

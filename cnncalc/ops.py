@@ -184,13 +184,16 @@ def adaptive_pool(x: np.ndarray, mode: str, out) -> np.ndarray:
     reduce = np.max if mode == "max" else np.mean
     for axis, o in enumerate(out, start=2):
         n = x.shape[axis]
+        if n == o:  # windows of one: nothing to do on this axis (VGG's 7x7 -> 7x7)
+            continue
+        if n % o == 0:  # equal windows side by side: one reduction over a new axis
+            x = reduce(x.reshape(x.shape[:axis] + (o, n // o) + x.shape[axis + 1:]),
+                       axis=axis + 1)
+            continue
         parts = [reduce(np.take(x, range(i * n // o, -(-(i + 1) * n // o)), axis=axis),
                         axis=axis, keepdims=True) for i in range(o)]
         x = np.concatenate(parts, axis=axis)
     return x
-
-
-_ERF = np.frompyfunc(math.erf, 1, 1)
 
 
 ROW = 512  # elements: a loop at least this long runs at full speed, with a buffer this long
@@ -230,6 +233,9 @@ def _constant_rows(x: np.ndarray, value) -> np.ndarray:
     while i > 1 and math.prod(x.shape[i:]) < ROW:
         i -= 1
     return np.full(x.shape[i:], value, dtype=x.dtype)
+
+
+_ERF = np.frompyfunc(math.erf, 1, 1)
 
 
 def activation(name: str, x: np.ndarray, slope=0.01, inplace=False) -> np.ndarray:

@@ -1,8 +1,9 @@
 """The executor's tap loops against torch.nn.functional, in float64: convolution windows
 copied tap by tap in bands of output rows (the bands forced small here, so a net's worth of
-them, and a short last one, are exercised), and pooling folded tap by tap. Strides,
-dilations, paddings (asymmetric too), groups, batches, and 1-D, 2-D, 3-D inputs. Skips
-cleanly without torch."""
+them, and a short last one, are exercised), pooling folded tap by tap, and adaptive pooling
+whose windows are even (one reduction) or of one (nothing to do). Strides, dilations,
+paddings (asymmetric too), groups, batches, and 1-D, 2-D, 3-D inputs. Skips cleanly without
+torch."""
 
 import numpy as np
 import pytest
@@ -106,3 +107,26 @@ def test_pool_keeps_its_input_and_the_dtype():
         y = ops.pool(x, mode, (3, 3), (1, 1), [(0, 0), (0, 0)], (1, 1), [0, 0])
         assert y.dtype == np.float32
     np.testing.assert_array_equal(x, before)
+
+
+ADAPTIVE = {("max", 1): F.adaptive_max_pool1d, ("max", 2): F.adaptive_max_pool2d,
+            ("max", 3): F.adaptive_max_pool3d, ("avg", 1): F.adaptive_avg_pool1d,
+            ("avg", 2): F.adaptive_avg_pool2d, ("avg", 3): F.adaptive_avg_pool3d}
+
+
+@pytest.mark.parametrize("mode", ["max", "avg"])
+@pytest.mark.parametrize("size, out", [
+    ((7, 7), (7, 7)),          # windows of one (VGG at 224): the input itself
+    ((6, 8), (3, 8)),          # equal windows on one axis, none on the other
+    ((12, 9), (4, 3)),
+    ((10, 8), (3, 4)),         # uneven windows, and even ones
+    ((9,), (3,)),
+    ((4, 6, 9), (2, 4, 9)),
+])
+def test_adaptive_pool(mode, size, out):
+    x = RNG.standard_normal((2, 3) + size)
+    ours = ops.adaptive_pool(x, mode, out)
+    theirs = ADAPTIVE[(mode, len(size))](torch.from_numpy(x), out)
+    theirs = (theirs[0] if isinstance(theirs, tuple) else theirs).numpy()
+    assert ours.shape == theirs.shape
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
