@@ -6,6 +6,7 @@ computes its `forward`; weights are keyed by the row's path, `<path>.weight`, so
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from . import ir
@@ -88,6 +89,26 @@ class _Run(Visitor):
         self.rng = rng
         self.dtype = dtype
         self.used: set[str] = set()
+        self.mine: dict[int, weakref.ref] = {}  # arrays this run made that nothing else holds
+
+    def owned(self, a) -> bool:
+        """Nothing but the walk holds `a`, so the next layer may overwrite it."""
+        ref = self.mine.get(id(a))
+        return ref is not None and ref() is a and a.flags.writeable
+
+    def made(self, y, x, tensors, x_owned: bool) -> None:
+        """Note `y` as owned if a forward made it anew (it shares no memory with its input
+        or its tensors), or it is its owned input, or a view of it."""
+        import numpy as np
+
+        if not isinstance(y, np.ndarray):
+            return
+        if np.may_share_memory(y, x):
+            if not x_owned:
+                return
+        elif any(np.may_share_memory(y, t) for t in tensors):
+            return
+        self.mine[id(y)] = weakref.ref(y)
 
     def arrays(self, layer: ir.Layer, path: tuple, x) -> dict:
         """The layer's tensors: loaded under `<path>.<name>`, or seeded random."""
@@ -127,10 +148,28 @@ class _Run(Visitor):
         return values
 
     def layer(self, layer: ir.Layer, path: tuple, x) -> Any:
-        return layer.kind.forward(layer, x, self.arrays(layer, path, x))
+        arrays = self.arrays(layer, path, x)
+        owned = self.owned(x)
+        if owned and layer.kind.overwrites:  # BN, ReLU: in place, no new array
+            y = layer.kind.forward(layer, x, arrays, inplace=True)
+        else:
+            y = layer.kind.forward(layer, x, arrays)
+        self.made(y, x, arrays.values(), owned)
+        return y
 
     def branch_inputs(self, merge: ir.Merge, path: tuple, x) -> list:
+        self.mine.pop(id(x), None)  # every branch starts from x, and the block keeps it
         return merge.kind.split_value(x, len(merge.branches))
 
     def join(self, merge: ir.Merge, path: tuple, x, outs: list) -> Any:
-        return merge.kind.forward(outs)
+        import numpy as np
+
+        if not merge.kind.overwrites:
+            y = merge.kind.forward(outs)
+        else:  # a residual block adds into its main branch's output
+            y = merge.kind.forward(outs, [self.owned(o) for o in outs])
+        # owned if made anew, or if it is (a view of) branch outputs that were owned
+        if not np.may_share_memory(y, x) and \
+                all(self.owned(o) for o in outs if np.may_share_memory(y, o)):
+            self.mine[id(y)] = weakref.ref(y)
+        return y

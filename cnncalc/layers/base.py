@@ -115,6 +115,9 @@ class LayerKind:
     buffer_names: tuple[str, ...] = ()  # tensors that are kept, not learned (BN's statistics)
     width_option: str | None = None  # the option that sets the output channels ("out")
     fills: dict = {}  # tensors that start at a constant (BN's 1, 0, 0, 1), not at random
+    # forward also takes inplace=True, and may then write its result into x: the executor
+    # says so only for an array that nothing else holds (the previous layer made it)
+    overwrites: bool = False
 
     # --- rules (override what differs from "shape preserved, nothing counted") ----------
 

@@ -24,6 +24,7 @@ class BatchNorm(Pointwise):
     summary = "batch normalisation: scale and shift per channel (running mean, var as buffers)"
     fills = {"weight": 1.0, "bias": 0.0, "running_mean": 0.0, "running_var": 1.0}  # PyTorch's
     buffer_names = ("running_mean", "running_var")
+    overwrites = True
 
     def params(self, layer, x):
         return 2 * x[0]
@@ -41,11 +42,12 @@ class BatchNorm(Pointwise):
         return {"weight": (x[0],), "bias": (x[0],), "running_mean": (x[0],),
                 "running_var": (x[0],)}
 
-    def forward(self, layer, x, arrays, count=None):
-        shape = (1, -1) + (1,) * (x.ndim - 2)
+    def forward(self, layer, x, arrays, count=None, inplace=False):
+        from .. import ops
+
         scale = arrays["weight"] / (arrays["running_var"] + 1e-5) ** 0.5  # PyTorch's eps
-        shift = arrays["bias"] - arrays["running_mean"] * scale  # one pass over x, not three
-        return x * scale.reshape(shape) + shift.reshape(shape)
+        shift = arrays["bias"] - arrays["running_mean"] * scale  # two passes over x, not four
+        return ops.channel_affine(x, scale, shift, inplace)
 
 
 ACTIVATIONS = {
@@ -58,13 +60,13 @@ ACTIVATIONS = {
 
 
 def _activation(name: str, what: str) -> type[LayerKind]:
-    def forward(self, layer, x, arrays, count=None):
+    def forward(self, layer, x, arrays, count=None, inplace=False):
         from .. import ops
 
-        return ops.activation(self.name, x)
+        return ops.activation(self.name, x, inplace=inplace)
 
     return type(name.capitalize(), (Pointwise,), {"name": name, "summary": f"activation: {what}",
-                                                  "forward": forward})
+                                                  "forward": forward, "overwrites": True})
 
 
 for _name, _what in ACTIVATIONS.items():

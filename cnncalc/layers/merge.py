@@ -39,6 +39,10 @@ class MergeKind:
         """The array each branch starts from."""
         return [x] * n
 
+    # forward also takes inplace: one flag per branch output that it may overwrite (nothing
+    # else holds it); the executor gives it to a kind that says so
+    overwrites = False
+
     def forward(self, outs: list):
         raise NotImplementedError
 
@@ -114,10 +118,21 @@ class Add(MergeKind):
         _require_equal(outs, range(len(outs[0])), span, ctx, "cannot be added (shapes differ)")
         return outs[0]
 
-    def forward(self, outs):
+    overwrites = True
+
+    def forward(self, outs, inplace=()):
+        # into a branch's output that may be overwritten (a residual block's main branch:
+        # out += identity, as torchvision), else into a new array; the first two added
+        # either way round give the same bits
+        flags = list(inplace) or [False] * len(outs)
+        if len(outs) == 2 and flags[1] and not flags[0]:
+            outs, flags = outs[::-1], flags[::-1]
         total = outs[0]
         for o in outs[1:]:
-            total = total + o
+            if total is outs[0] and not flags[0]:
+                total = total + o
+            else:
+                total += o
         return total
 
 
@@ -177,10 +192,21 @@ class Mul(MergeKind):
             result.append(big[0] if big else sizes[0])
         return tuple(result)
 
-    def forward(self, outs):
+    overwrites = True
+
+    def forward(self, outs, inplace=()):
+        import numpy as np
+
+        mine = bool(inplace) and inplace[0]
         product = outs[0]
         for o in outs[1:]:
-            product = product * o  # NumPy broadcasts an axis of 1, as the shape rule says
+            # NumPy broadcasts an axis of 1, as the shape rule says; in place when the
+            # product may be overwritten and keeps its shape (x · a squeeze-excite's scale)
+            if (product is not outs[0] or mine) and \
+                    np.broadcast_shapes(product.shape, o.shape) == product.shape:
+                product *= o
+            else:
+                product = product * o
         return product
 
     def probe(self, outs):
