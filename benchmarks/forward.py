@@ -199,7 +199,7 @@ def layer_profile(spec_text: str, x, weights, runs: int) -> dict:
             self.spent[f"merge {merge.kind.name}"] += time.perf_counter() - start
             return y
 
-    net = api._net(spec_text, None, api._build.DEFAULT_MAX_LAYERS, None, None)
+    net = api._net(spec_text, None, api._build.DEFAULT_MAX_LAYERS, None, None)[0]
     for i in range(runs + 1):
         Timed.spent = defaultdict(float)
         run_net(net, x, weights=weights, runner=Timed)
@@ -242,7 +242,7 @@ def bench_net(name: str, runs: int, pause: float, profile: bool) -> dict:
     def ours():
         return cnncalc.run(spec, x, weights=weights)
 
-    built = api._net(spec, None, api._build.DEFAULT_MAX_LAYERS, None, None)
+    built = api._net(spec, None, api._build.DEFAULT_MAX_LAYERS, None, None)[0]
 
     def executor():  # the forward pass alone: no parsing, no analysis
         return run_net(built, x, weights=weights)
