@@ -45,3 +45,180 @@ def test_any_sequence_of_words(words, glue):
 @given(st.text(max_size=60))
 def test_any_text(text):
     answers_cleanly(text)
+
+
+# --- inputs that once escaped (issue 15, point 8), on every command ----------------------------
+#
+# Each was found by a fuzzer as a Python exception that reached the user. Every command that
+# reads a spec must now give the located error (exit 2) or, where the spec is valid, its answer.
+
+import re
+from fractions import Fraction
+
+import pytest
+from click.testing import CliRunner
+
+from cnncalc.cli import main
+
+COMMANDS = {
+    "analyze": ["analyze"], "analyze --json": ["analyze", "--json"],
+    "analyze markdown": ["analyze", "--format", "markdown"],
+    "analyze csv": ["analyze", "--format", "csv"], "explain": ["explain"],
+    "explain --json": ["explain", "--json"], "solve": ["solve", None, "--max-params", "10"],
+    "run": ["run"], "verify": ["verify"],
+}
+B = 10 ** 300 - 1          # the largest number of 300 digits: 999…9
+REPEATS = "9" * 20          # 99,999,999,999,999,999,999: more than a list can hold
+
+
+def invoke(command, spec, input=None):
+    args = [spec if a is None else a for a in COMMANDS[command]]
+    if None not in COMMANDS[command]:
+        args.insert(1, spec)
+    return CliRunner().invoke(main, args, input=input)
+
+
+def located(result, spec, needle, name="<spec>"):
+    """Exit 2, no traceback, and the error at the first `needle` of `spec`, with its caret."""
+    assert result.exception is None or isinstance(result.exception, SystemExit), \
+        repr(result.exception)
+    assert "Traceback" not in result.output
+    assert result.exit_code == 2, result.output
+    i = spec.index(needle) + (len(needle) if needle.startswith("def ") else 0)
+    line = spec.count("\n", 0, i) + 1
+    col = i - (spec.rfind("\n", 0, i) + 1) + 1
+    first, shown, caret = result.stderr.splitlines()[:3]
+    assert first.startswith(f"{name}:{line}:{col}: error: "), result.stderr
+    assert caret.index("^") == 2 + col - 1 or len(shown) > 100  # a long line is windowed
+    return first
+
+
+ESCAPED = {
+    # TypeError: a minus before a per-axis value negated the tuple
+    "negative per-axis kernel": ("input 1x8x8 | conv 1 k=-3x3", "-3x3",
+                                 "'k' must be at least 1, not -3"),
+    "negative per-axis padding": ("input 1x8x8 | conv 1 k3 p=-1x1", "-1x1",
+                                  "'p' must be at least 0, not -1"),
+    # ZeroDivisionError / "Cannot get integer part of Complex Infinity": a divisor that is 0
+    # only once multiplied out, (H + 1)(H − 1) − H² + 1 = 0
+    "symbolic zero divisor": ("input 1xHxH | conv 1 k=(3//((H+1)*(H-1)-H*H+1))", "(3//",
+                              "division by zero"),
+    "symbolic zero stride": ("input 1xHxH | conv 1 k1 s=((H+1)*(H-1)-H*H+1)", "((H+1)",
+                             "'s' must be at least 1, not 0"),
+    "zero divisor": ("input 1xHxH | conv 1 k=(3//(H-H))", "(3//", "division by zero"),
+    # ValueError at every print site: 10^4400, a jump of 4,400 strides of 10
+    "4,400-digit jump": ("input 1x1 | maxpool k1 s10 * 4400", "maxpool",
+                         "has more than 1,000 digits"),
+    # four strides of B: a jump of B⁴ > 10^1,199
+    "1,200-digit jump": (f"input 1x1 | maxpool k1 s={B} * 4", "maxpool",
+                         "has more than 1,000 digits"),
+    # a value computed past the digits a spec may write: B·B has 600
+    "600-digit product": (f"input 1x4x4 | dropout ({B}*{B})", f"({B}*", "more than 300 digits"),
+    # ValueError: Python reads at most 4,300 digits
+    "5,000-digit decimal": ("input 1x4x4 | dropout 0." + "1" * 5000, "0.111",
+                            "5,001 digits is too long"),
+    # OverflowError: copies of an empty labelled group, beyond what a list holds
+    # (each copy is a numbered container, and the label one more: 10^20 in all)
+    "labelled empty repeat": (f"input 1x4x4 | relu | a: {{ }} * {REPEATS}", "a:",
+                              "100,000,000,000,000,000,000 layers and blocks"),
+    "empty labelled groups": ("input 1x4x4 | relu | { a: { } } * 10000000", "{ a:",
+                              "10,000,000 layers and blocks"),
+    # RecursionError: 60 defs, each 95 labels deep before it calls the next. The call of
+    # d0 is level 1, its labels 2-96, the call of d1 97, and d1's labels 98, 99, 100 and
+    # 101: the fourth label of line 2, after "def d1() { " and three "l: "
+    "labels in defs": ("".join(f"def d{i}() {{ {'l: ' * 95}{f'd{i + 1}()' if i < 59 else 'relu'} }}\n"
+                               for i in range(60)) + "input 1x4x4 | d0()",
+                       "def d1() { l: l: l: ", "nest deeper than 100 levels"),
+}
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+@pytest.mark.parametrize("case", list(ESCAPED))
+def test_what_once_escaped_is_a_located_error(case, command):
+    spec, needle, message = ESCAPED[case]
+    result = invoke(command, spec)
+    if "jump" in case and command == "solve":
+        # solve takes an error of the analysis (not of the spec's text) as "this candidate
+        # fails": no solution, exit 1
+        assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+        return
+    if case == "4,400-digit jump" and command.startswith("explain"):
+        message = "4,400 layers and blocks"  # explain stops at 1,000 layers first
+    first = located(result, spec, needle)
+    assert message in first
+
+
+def test_an_escape_through_labels_in_defs_is_located_in_the_api():
+    spec, needle, message = ESCAPED["labels in defs"]
+    with pytest.raises(cnncalc.CnnCalcError) as e:
+        cnncalc.analyze(spec)
+    assert message in e.value.message and e.value.span is not None
+
+
+@pytest.mark.parametrize("command", [c for c in COMMANDS if c not in ("run", "verify")])
+def test_an_empty_group_repeated_beyond_a_list_is_nothing(command):
+    # OverflowError once: `{ }` is the identity, and so is any number of copies of it
+    result = invoke(command, f"input 1x4x4 | relu | {{ }} * {REPEATS}")
+    assert result.exit_code in (0, 1), result.output   # solve: 1, no names to solve for
+    report = cnncalc.analyze(f"input 1x4x4 | relu | {{ }} * {REPEATS}")
+    assert [r.kind for r in report.rows] == ["relu"]
+
+
+def test_sizes_beyond_a_float_print_exactly():
+    # OverflowError once (int → float): batch B makes the input 1·4·4·B elements of 4 bytes
+    spec = f"input 1x4x4 batch={B} | conv 1 k1"
+    text = invoke("analyze markdown", spec).stdout
+    # 64·B bytes = (64·10^300 − 64)/10^6 MB, which rounds to 64·10^294 at two places
+    assert f"**Input size (float32)**: {64 * 10 ** 294:,}.00 MB" in text
+    # MACs: 1·1 weights x 16 positions x B = 16·B, shown exactly and in T as 16·10^288
+    assert f"**MACs**: {16 * B:,} ({16 * 10 ** 288}.00 T)" in text
+    for command in ("analyze", "analyze --json", "analyze csv", "explain", "explain --json"):
+        assert invoke(command, spec).exit_code == 0
+
+
+def test_a_centre_beyond_a_float_stays_exact_in_json():
+    # OverflowError once: float() of a half too large. Three windows of 1 with stride B make
+    # the jump B³; a window of 2 padded by 1 then centres at (2 − 1)/2·B³ − 1·B³ = −B³/2
+    spec = (f"input 1x2x2 | maxpool k1 s={B} | maxpool k1 s={B} | maxpool k1 s={B} | "
+            "maxpool k2 s1 p1")
+    import json
+    data = json.loads(invoke("analyze --json", spec).stdout)
+    assert data["layers"][3]["start"] == [f"-{B ** 3}/2"] * 2
+    assert data["layers"][3]["rf"] == [B ** 3 + 1] * 2      # 1 + (2 − 1)·B³
+    # a half that a float holds stays a number: a window of 2 alone centres at 0.5
+    data = json.loads(invoke("analyze --json", "input 1x4x4 | maxpool k2 s1").stdout)
+    assert data["layers"][0]["start"] == [0.5, 0.5]
+
+
+def test_a_stride_warning_with_huge_values():
+    # OverflowError once (the worked sum as a float): (8 + 2B − 3)/B + 1 = 3 + 5/B, so the
+    # sum shows 3.00 and the last B + 5 − B = 5 rows... are never used
+    spec = f"input 1x8x8 | conv 1 k3 s={B} p={B}"
+    result = invoke("analyze", spec)
+    assert result.exit_code == 0, result.output
+    assert "= 3.00, so the last 5 rows" in result.stderr
+
+
+def test_binding_too_many_digits_is_refused():
+    for args in (["analyze", "input 1xHxH | relu", "-D", "H=" + "1" * 5000],
+                 ["solve", "input 1x7x7 | conv 1 k3 p=P", "--output", "1x7x7",
+                  "--range", "P=0.." + "1" * 5000]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2 and "Traceback" not in result.output
+        assert "5,000 digits is too long" in result.output
+    with pytest.raises(cnncalc.CnnCalcError, match="more than 300 digits"):
+        cnncalc.analyze("input 1xHxH | relu", bindings={"H": 10 ** 5000})
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_invalid_utf8_is_located_in_characters(tmp_path, bom):
+    # line 1 holds three two-byte characters and line 2 one, so counting bytes put the bad
+    # byte on line 4; it is the 11th character of line 3 ("conv 1 k3 " is 10)
+    data = bom + "input 1x4x4 # ééé\n# ü\nconv 1 k3 ".encode() + b"\xff\n"
+    path = tmp_path / "net.cnn"
+    path.write_bytes(data)
+    for result, name in ((CliRunner().invoke(main, ["analyze", str(path)]), str(path)),
+                         (CliRunner().invoke(main, ["analyze", "-"], input=data), "<stdin>")):
+        assert result.exit_code == 2
+        assert result.stderr.startswith(f"{name}:3:11: error: not UTF-8 text (byte 0xff)")
+        assert result.stderr.splitlines()[2].index("^") == 2 + 10
