@@ -133,6 +133,35 @@ def pool_layer(draw, c, h, w):
     return text, (c, ho, wo), 0, 0, 0, (k, s, d)
 
 
+@st.composite
+def dwconv_layer(draw, c, h, w):
+    """dwconv: Conv2d(C, C·mult, k, groups=C)."""
+    k, s, p, d = (draw(st.integers(1, 3)), draw(st.integers(1, 2)), draw(st.integers(0, 1)),
+                  draw(st.integers(1, 2)))
+    mult = draw(st.integers(1, 2))
+    ho, wo = conv_out(h, k, s, p, d), conv_out(w, k, s, p, d)
+    if ho < 1 or wo < 1:
+        return None
+    out = c * mult
+    return (f"dwconv k{k} s{s} p{p} d{d} mult={mult}", (out, ho, wo), out * k * k + out, 0,
+            out * k * k * ho * wo, (k, s, d))
+
+
+@st.composite
+def other_layer(draw, c, h, w):
+    """PReLU (one weight, or one per channel), channel shuffle, adaptive average pooling."""
+    kind = draw(st.sampled_from(["prelu", "prelu per_channel", "shuffle", "adaptive"]))
+    if kind == "prelu":
+        return kind, (c, h, w), 1, 0, 0, (1, 1, 1)
+    if kind == "prelu per_channel":
+        return kind, (c, h, w), c, 0, 0, (1, 1, 1)
+    if kind == "shuffle":
+        g = draw(st.sampled_from([g for g in (1, 2, 3) if c % g == 0]))
+        return f"shuffle {g}", (c, h, w), 0, 0, 0, (1, 1, 1)
+    a, b = draw(st.integers(1, h)), draw(st.integers(1, w))
+    return f"avgpool out={a}x{b}", (c, a, b), 0, 0, 0, None
+
+
 def simple_layer(kind, c, h, w):
     if kind == "bn":
         return "bn", (c, h, w), 2 * c, 2 * c, 0, (1, 1, 1)
@@ -146,15 +175,20 @@ def simple_layer(kind, c, h, w):
 
 
 SIMPLE = ["relu", "bn", "sigmoid", "dropout 0.25", "upsample 2", "pad 1", "avgpool global",
-          "tanh", "gelu"]
+          "tanh", "gelu", "lrn 3", "relu6", "silu"]
 
 
 @st.composite
 def layer(draw, shape):
     c, h, w = shape
-    kind = draw(st.sampled_from(["conv", "conv", "deconv", "pool", "simple"]))
+    kind = draw(st.sampled_from(["conv", "conv", "dwconv", "deconv", "pool", "simple",
+                                 "other"]))
     if kind == "conv":
         got = draw(conv_layer(c, h, w))
+    elif kind == "dwconv":
+        got = draw(dwconv_layer(c, h, w))
+    elif kind == "other":
+        got = draw(other_layer(c, h, w))
     elif kind == "deconv":
         got = draw(deconv_layer(c, h, w))
     elif kind == "pool":
@@ -175,7 +209,23 @@ def valid_nets(draw):
     shape = (c, h, w)
     field = [[1, 1], [1, 1]]          # r, j per axis while every layer is a window
     for _ in range(draw(st.integers(1, 5))):
-        block = draw(st.sampled_from(["layer", "layer", "layer", "residual", "concat"]))
+        block = draw(st.sampled_from(["layer", "layer", "layer", "residual", "concat",
+                                      "split", "mul"]))
+        if block == "split" and shape[0] % 2 == 0:
+            # the channels shared evenly: C/2 to each branch, the outputs concatenated
+            c, hh, ww = shape
+            half = c // 2
+            lines.append(f"split {{ }} {{ conv {half} k1 }}")
+            rows.append(((half, hh, ww), half * half + half, 0, half * half * hh * ww))
+            field = None
+            continue
+        if block == "mul":  # squeeze-excite: the input times a gate per channel
+            c, hh, ww = shape
+            lines.append(f"mul {{ }} {{ avgpool global | conv {c} k1 | sigmoid }}")
+            rows.extend([((c, 1, 1), 0, 0, 0), ((c, 1, 1), c * c + c, 0, c * c),
+                         ((c, 1, 1), 0, 0, 0)])
+            field = None
+            continue
         if block == "residual":
             # conv C k3 p1 keeps the shape (PyTorch: (n + 2 − 2 − 1)/1 + 1 = n); a 1x1 conv
             # with bias as the projection
@@ -213,6 +263,9 @@ def valid_nets(draw):
     if draw(st.booleans()):  # a classifier head: Linear on the flattened C·H·W
         n = draw(st.integers(1, 5))
         features = shape[0] * shape[1] * shape[2]
+        if draw(st.booleans()):
+            lines.append("flatten")
+            rows.append(((features,), 0, 0, 0))
         lines.append(f"fc {n}")
         rows.append(((n,), features * n + n, 0, features * n))
         shape = (n,)
