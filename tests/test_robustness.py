@@ -222,3 +222,64 @@ def test_invalid_utf8_is_located_in_characters(tmp_path, bom):
         assert result.exit_code == 2
         assert result.stderr.startswith(f"{name}:3:11: error: not UTF-8 text (byte 0xff)")
         assert result.stderr.splitlines()[2].index("^") == 2 + 10
+
+
+# --- the limits on values (issue 15, point 9) ----------------------------------------------------
+
+def squaring(depth, argument, body="(a*a)"):
+    return ("".join(f"def f{i}(a) {{ f{i + 1}({body}) }}\n" for i in range(depth))
+            + f"def f{depth}(a) {{ conv (a) k1 }}\ninput 1x4x4 | f0({argument})")
+
+
+def test_defs_squaring_a_number_stop_at_300_digits():
+    # f(i) squares 2^(2^i): f9 computes 2^1024 > 10^300 (2^997 ≈ 10^300), on line 10, in
+    # "def f9(a) { f10((a*a)) }" after 16 characters
+    spec = squaring(33, "2")
+    with pytest.raises(cnncalc.CnnCalcError) as e:
+        cnncalc.analyze(spec)
+    assert (e.value.line, e.value.col) == (10, 17)
+    assert "more than 300 digits" in e.value.message
+
+
+def test_defs_squaring_a_name_stop_at_degree_8():
+    # a ↦ a·a + a doubles the degree: H (1), 2, 4, 8, and f3's a·a is 16 > 8, on line 4
+    spec = squaring(6, "H", "(a*a+a)")
+    with pytest.raises(cnncalc.CnnCalcError) as e:
+        cnncalc.analyze(spec)
+    assert (e.value.line, e.value.col) == (4, 17)
+    assert "degree 16, above 8" in e.value.message
+
+
+def test_a_formula_of_many_terms_once_multiplied_out_is_refused():
+    # (A + B + C + D + E + F)·(G + I + J + L + M + N)·(O + Q + R + T + U + V) has
+    # 6·6·6 = 216 > 100 terms multiplied out (degree 3, 38 parts)
+    names = "ABCDEFGIJLMNOQRTUV"
+    sums = ["(" + "+".join(names[i:i + 6]) + ")" for i in (0, 6, 12)]
+    with pytest.raises(cnncalc.CnnCalcError, match="more than 100 terms"):
+        cnncalc.analyze(f"input 1x8x8 | conv ({'*'.join(sums)}) k1")
+    # two of them, 36 terms, are fine
+    report = cnncalc.analyze(f"input 1x8x8 | conv ({'*'.join(sums[:2])}) k1")
+    assert len(report.rows) == 1
+
+
+def test_every_node_counts_toward_the_layer_cap():
+    # a call and a labelled group hold no layer of their own, but are walked: 5,001 calls
+    # of a def holding one relu are 2 nodes each, 10,002 > 10,000
+    spec = "def one { relu }\ninput 1x4x4 | one * 5001"
+    with pytest.raises(cnncalc.CnnCalcError, match="10,002 layers and blocks"):
+        cnncalc.analyze(spec)
+    # 5,000 of them are 10,000: at the cap, accepted
+    assert len(cnncalc.analyze("def one { relu }\ninput 1x4x4 | one * 5000").rows) == 5000
+
+
+def test_decimal_text_is_exact_beyond_a_float():
+    from cnncalc.numbers import decimal_text, exact_float
+    assert decimal_text(Fraction(4089184256, 10 ** 9), ".2f") == "4.09"   # as a float prints
+    # 10^400 + 10^398/2 over 10^6 is 10^394 + 0.5·10^392: every digit, no overflow
+    assert decimal_text(Fraction(10 ** 400 + 10 ** 398 // 2, 10 ** 6), ",.2f") == \
+        f"{10 ** 394 + 5 * 10 ** 391:,}.00"
+    # beyond 2^53 a float would print made-up digits: 2^60 + 1 is odd, so ends in 7
+    assert decimal_text(2 ** 60 + 1, ".0f") == "1152921504606846977"
+    assert exact_float(Fraction(1, 2)) == 0.5
+    assert exact_float(Fraction(2 ** 60 + 1, 2)) is None     # no float is 2^59 + 1/2
+    assert exact_float(Fraction(10 ** 400, 2)) is None        # too large for any float
