@@ -91,8 +91,9 @@ def write_specs(directory: Path, layers: int, explain_layers: int) -> dict:
     every = list(FORMATS)
     return {
         f"chain of {layers:,} layers": (d / "chain.cnn", every[:4]),
-        f"3-D windows, {layers:,} layers": (d / "mix3d.cnn", every[:4]),
-        f"3-D windows, {explain_layers:,} layers": (d / "mix3d_explain.cnn", every[4:]),
+        f"3-D windows of every kind, {layers:,} layers": (d / "mix3d.cnn", every[:4]),
+        f"3-D windows, {explain_layers:,} layers (explain's limit)":
+            (d / "mix3d_explain.cnn", every[4:]),
         f"residual blocks, about {layers:,} nodes": (d / "blocks.cnn", every),
         "{ a: { } } * 10000000": ("input 1x4x4 | relu | { a: { } } * 10000000", every),
         "a: { } * 10000000": ("input 1x4x4 | relu | a: { } * 10000000", every),
