@@ -83,7 +83,7 @@ def write_specs(directory: Path, layers: int, explain_layers: int) -> dict:
         f"def d{i}() {{ {'l: ' * 95}{f'd{i + 1}()' if i < 59 else 'relu'} }}\n"
         for i in range(60)) + "input 1x4x4 | d0()\n")
     mib = 1024 * 1024
-    (d / "mib_relu.cnn").write_text(("input 1x4x4\n" + "relu\n" * (mib // 5))[:mib - 1] + "\n")
+    (d / "mib_relu.cnn").write_text("input 1x4x4\n" + "relu\n" * ((mib - 12) // 5))
     (d / "mib_bars.cnn").write_text("input 1x4x4\nrelu" + "|" * (mib - 20) + "\n")
     (d / "mib_labels.cnn").write_text("input 1x4x4\n" + "".join(
         f"l{i}: relu\n" for i in range(mib // 12)))
