@@ -86,7 +86,7 @@ def write_specs(directory: Path, layers: int, explain_layers: int) -> dict:
     (d / "mib_relu.cnn").write_text("input 1x4x4\n" + "relu\n" * ((mib - 12) // 5))
     (d / "mib_bars.cnn").write_text("input 1x4x4\nrelu" + "|" * (mib - 20) + "\n")
     (d / "mib_labels.cnn").write_text("input 1x4x4\n" + "".join(
-        f"l{i}: relu\n" for i in range(mib // 12)))
+        f"l{i}: relu\n" for i in range(mib // 14)))
     (d / "mib_empty.cnn").write_text("input 1x4x4\nrelu\n" + "{ }\n" * (mib // 4 - 8))
     every = list(FORMATS)
     return {
