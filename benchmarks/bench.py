@@ -128,8 +128,10 @@ def benchmark(args):
                                          "--output", "1x4x4", "--json"], True),
     }, env, args.runs)
     with tempfile.TemporaryDirectory() as tmp:
-        long_cmds = {f"long {n:,} layers": (cnncalc + ["analyze", "--json",
-                                                       str(write_long_spec(tmp, n))], True)
+        # beyond the default --max-layers: these measure how the time grows with the layers
+        long_cmds = {f"long {n:,} layers": (cnncalc + ["analyze", "--json", "--max-layers",
+                                                       str(n), str(write_long_spec(tmp, n))],
+                                            True)
                      for n in LONG_LAYERS}
         # the executor and the receptive-field probe, at ResNet-50's own 224x224
         long_cmds["verify resnet50"] = (cnncalc + ["verify", "--json", RESNET], True)

@@ -14,7 +14,8 @@ from . import ir
 from .errors import CnnCalcError, Span, Warning_, one_line
 from .formulas import flops
 from .layers.base import AxisRF, Context, fmt_shape
-from .numbers import MAX_DIM, Conditions, at_least, product, too_large, total
+from .numbers import (MAX_DIM, Conditions, at_least, bounded_figures, product, too_large,
+                      total)
 from .ir import in_layout
 from .report import Container, Report, Row, Totals
 from .walk import Visitor, walk
@@ -135,6 +136,9 @@ class _Analysis(Visitor):
 
     def add_row(self, path, kind, span: Span, source: str, x, y, params, buffers, macs, rf,
                 note, weights=0, biases=0, padding=None) -> None:
+        for a in rf:  # what grows from layer to layer without a bound of its own
+            bounded_figures((a.size, a.jump, a.start), span,
+                            lambda: f"the receptive field of {'.'.join(path)}")
         self.rows.append(Row(
             index=len(self.rows) + 1, path=path, kind=kind, source=source,
             line=span.line, input_shape=x, output_shape=y, params=params, buffers=buffers,

@@ -9,6 +9,7 @@ from . import build as _build
 from .analysis import analyze_net
 from .errors import CnnCalcError, Source, Span
 from .loading import load
+from .numbers import bounded
 from .report import Report
 from .syntax import parse
 from .syntax.parser import parse_input_override
@@ -39,7 +40,7 @@ def analyze(spec, *, input: str | None = None, dtype: str = "float32", strict: b
 
 
 def explain(spec, *, input: str | None = None, dtype: str = "float32",
-            max_layers: int = _build.DEFAULT_MAX_LAYERS, stdin=None,
+            max_layers: int = _build.EXPLAIN_MAX_LAYERS, stdin=None,
             bindings: dict | None = None):
     """Each layer's working: (report, [explanation.Explained]), every step a formula, the
     numbers substituted and the result, computed by the layer's own rules.
@@ -190,7 +191,7 @@ def _values(bindings: dict) -> dict:
         if isinstance(value, bool) or not isinstance(value, (int, Fraction)):
             raise CnnCalcError(f"the value of '{name}' must be an integer (or a Fraction for "
                                f"a rate), not {value!r}", where=f"-D {name}")
-        out[name] = value
+        out[name] = bounded(value, None, f"the value of '{name}'", where=f"-D {name}")
     return out
 
 

@@ -1,7 +1,8 @@
 """Syntax tree to IR: evaluate values, resolve layer options, inline defs, expand repeats.
 
 Limits are enforced here, before any work that they bound: the number of expanded layers
-(checked before a repeat is multiplied out) and the nesting depth of calls and blocks.
+and blocks (checked before a repeat is multiplied out), the nesting depth of calls, blocks,
+labels and repeats, and the size of every value computed (`numbers.bounded`).
 
 Layer kinds, option names, flags and padding words are matched in any case (`ReLU`, `FC`,
 `Stride=2`, `NoBias`, `p=SAME`); names the user makes (defs, parameters, symbols, labels) keep
@@ -22,12 +23,17 @@ from .errors import CnnCalcError, Span, closest, did_you_mean, one_line
 from .layers import REGISTRY
 from .layers.base import AXES, BOOL, FLAG, INT, PADDING, RATE, LayerKind, Option
 from .layers.merge import MERGES
-from .numbers import (Conditions, at_least, divides, exact_div, floor_div, is_concrete,
-                      mod, plain, show, symbol)
+from .numbers import (Conditions, at_least, bounded, divides, exact_div, floor_div,
+                      is_concrete, mod, plain, settled, show, symbol)
 from .syntax import tree as t
 from .syntax.parser import BLOCK_KINDS, axis_split
 
-DEFAULT_MAX_LAYERS = 1_000_000
+# Layers and blocks a spec may expand to (--max-layers), so that any spec is analysed within
+# seconds: the largest real networks have a few thousand rows (ResNet-1202 about 4,800), and
+# a table of 10,000 takes about 2 s. `explain` writes several lines of working per layer, up
+# to ten times slower, and stops at 1,000 (benchmarks/limits.py measures both).
+DEFAULT_MAX_LAYERS = 10_000
+EXPLAIN_MAX_LAYERS = 1_000
 MAX_DEPTH = 100
 _FUSED = re.compile(r"([A-Za-z]+?)([0-9]+(?:[xX×][0-9]+)*)\Z")
 _NUMBER_WORD = re.compile(r"[0-9]+(?:[xX×][0-9]+)*\Z")  # 5, 3x3, 2X2
@@ -128,7 +134,8 @@ class _Builder:
     def enter(self, span: Span) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise CnnCalcError(f"blocks and calls nest deeper than {MAX_DEPTH} levels", span)
+            raise CnnCalcError(f"blocks, calls, labels and repeats nest deeper than "
+                               f"{MAX_DEPTH} levels", span)
 
     def stmts(self, stmts, env) -> list[Entry]:
         out: list[Entry] = []
@@ -141,9 +148,12 @@ class _Builder:
         return out
 
     def check_count(self, count: int, span: Span) -> None:
+        """`count` is of every node: layers, merge blocks, and the calls, labelled groups and
+        copies that hold rows (an empty one still takes time and memory to walk)."""
         if count > self.max_layers:
-            raise CnnCalcError(f"this expands to {count:,} layers, more than the limit of "
-                               f"{self.max_layers:,} (raise it with --max-layers)", span)
+            raise CnnCalcError(f"this expands to {count:,} layers and blocks, more than the "
+                               f"limit of {self.max_layers:,} (raise it with --max-layers)",
+                               span)
 
     def seq(self, entries: list[Entry], span: Span | None, name: str | None = None,
             positional: bool = False) -> ir.Seq:
@@ -161,7 +171,7 @@ class _Builder:
             return self.group(s, env)
         if isinstance(s, t.Repeat):
             once, n = self.repeat(s, env)
-            return once * n
+            return once * n if once else []  # nothing, however often, is nothing
         if isinstance(s, t.Labeled):
             return [self.labeled(s, env)]
         if isinstance(s, t.Block):
@@ -177,7 +187,9 @@ class _Builder:
     def repeat(self, s: t.Repeat, env) -> tuple[list[Entry], int]:
         """What one copy expands to, and how many copies."""
         n = self.count(s.count, env, "a repeat count", role="repeat")
+        self.enter(s.span)
         once = self.stmt(s.body, env)
+        self.depth -= 1
         per = sum(e[2] for e in once)
         if self.repeat_once and not is_concrete(n):
             return once, 1
@@ -191,21 +203,27 @@ class _Builder:
         """A label names one layer or call; a group, block or repeat becomes a container
         under it. The copies of a labelled repeat and the items of `[ … ]` are numbered from
         0, as nn.Sequential numbers its children (`blk: { … } * 2` is blk.0, blk.1)."""
-        body = s.body
+        self.enter(s.span)
+        entry = self._labeled(s, s.body, env)
+        self.depth -= 1
+        return entry
+
+    def _labeled(self, s: t.Labeled, body, env) -> Entry:
         if isinstance(body, t.Repeat):
             once, n = self.repeat(body, env)
             copy = once[0] if len(once) == 1 and once[0][1] is None else \
-                (self.seq(once, body.body.span), None, sum(e[2] for e in once))
-            return (self.seq([copy] * n, s.span, positional=True), s.label, copy[2] * n)
+                (self.seq(once, body.body.span), None, sum(e[2] for e in once) + 1)
+            self.check_count(copy[2] * n + 1, s.span)  # before the copies are made
+            return (self.seq([copy] * n, s.span, positional=True), s.label, copy[2] * n + 1)
         if isinstance(body, t.Group):
             entries = self.group(body, env)
             return (self.seq(entries, body.span, positional=body.positional), s.label,
-                    sum(e[2] for e in entries))
+                    sum(e[2] for e in entries) + 1)
         entries = self.stmt(body, env)
         if len(entries) == 1 and isinstance(body, t.Apply):  # a layer or a call
             node, _, count = entries[0]
             return (node, s.label, count)
-        return (self.seq(entries, body.span), s.label, sum(e[2] for e in entries))
+        return (self.seq(entries, body.span), s.label, sum(e[2] for e in entries) + 1)
 
     def block(self, b: t.Block, env) -> Entry:
         self.enter(b.span)
@@ -274,7 +292,7 @@ class _Builder:
             entries = self.stmts(d.body, bound)
             self.depth -= 1
             self.expanded[key] = entries
-        return (self.seq(entries, a.span, name=d.name), None, sum(e[2] for e in entries))
+        return (self.seq(entries, a.span, name=d.name), None, sum(e[2] for e in entries) + 1)
 
     # --- layers ---------------------------------------------------------------------------
 
@@ -510,7 +528,8 @@ class _Builder:
                 self.roles[e.name] = role
             return self.symbols[e.name][0]
         if isinstance(e, t.Neg):
-            return -self.value(e.operand, env, nonnegative, role)
+            v = self.value(e.operand, env, nonnegative, role)
+            return tuple(-x for x in v) if isinstance(v, tuple) else -v  # -3x3: each axis
         if isinstance(e, t.PerAxis):
             return tuple(self.value(x, env, nonnegative, role) for x in e.items)
         if isinstance(e, t.Tuple):  # (3, 3)
@@ -521,7 +540,8 @@ class _Builder:
             if isinstance(a, tuple) or isinstance(b, tuple):
                 raise CnnCalcError("arithmetic on per-axis values (3x5) is not supported",
                                    e.span)
-            return self.arith(e, a, b)
+            what = f"'{e.span.text}'" if len(e.span.text) <= 40 else "this value"
+            return settled(bounded(self.arith(e, a, b), e.span, what))
         raise AssertionError(f"unknown expression {e!r}")
 
     def arith(self, e: t.BinOp, a, b):
@@ -532,7 +552,7 @@ class _Builder:
             return a - b
         if op == "*":
             return a * b
-        if is_concrete(b) and b == 0:
+        if is_concrete(b) and b == 0:  # (H+1)*(H-1)-H*H+1 too: values are settled
             raise CnnCalcError(f"division by zero in '{e.span.text}'", e.span)
         if not is_concrete(b):  # the normal form of floor(a/b) is for positive b
             self.conditions.require(at_least(b, 1), lambda: f"the divisor in '{e.span.text}' "

@@ -16,7 +16,7 @@ import click
 
 from . import __version__
 from .analysis import DTYPE_BYTES
-from .build import DEFAULT_MAX_LAYERS
+from .build import DEFAULT_MAX_LAYERS, EXPLAIN_MAX_LAYERS
 from .errors import WARNINGS, CnnCalcError
 
 
@@ -52,9 +52,20 @@ def _bindings(ctx, param, values) -> dict:
             raise click.BadParameter(f"'{item}' is not NAME=NUMBER (e.g. -D H=224)")
         if name in out:
             raise click.BadParameter(f"'{name}' is given twice")
-        number = Fraction(value)
+        number = Fraction(_literal(value, item))
         out[name] = int(number) if number.denominator == 1 else number
     return out
+
+
+def _literal(text: str, item: str):
+    """A number given in an option, within the digits a spec may write."""
+    from .numbers import literal
+
+    try:
+        return literal(text)
+    except CnnCalcError as e:
+        raise click.BadParameter(f"'{item[:40]}…': {e.message}" if len(item) > 40 else
+                                 f"'{item}': {e.message}") from None
 
 
 # Options that several commands share, declared once.
@@ -65,9 +76,13 @@ _INPUT = click.option("--input", "input_shape", metavar="SHAPE",
 _BINDINGS = click.option("-D", "bindings", metavar="NAME=VALUE", multiple=True,
                          callback=_bindings,
                          help="Give a name of the spec a value (repeatable): -D H=224 -D C=3.")
-_MAX_LAYERS = click.option("--max-layers", type=click.IntRange(min=1),
-                           default=DEFAULT_MAX_LAYERS, show_default=True,
-                           help="Refuse specs that expand to more layers.")
+def _max_layers(default: int):
+    return click.option("--max-layers", type=click.IntRange(min=1), default=default,
+                        show_default=True,
+                        help="Refuse specs that expand to more layers and blocks.")
+
+
+_MAX_LAYERS = _max_layers(DEFAULT_MAX_LAYERS)
 _NO_COLOR = click.option("--no-color", is_flag=True,
                          help="No colours (NO_COLOR is honoured too).")
 
@@ -221,7 +236,7 @@ def _range(ctx, param, values) -> dict:
         if not (sep and dots and _NAME.match(name) and _INT.match(lo.strip())
                 and _INT.match(hi.strip())):
             raise click.BadParameter(f"'{item}' is not NAME=LO..HI (e.g. --range P=0..10)")
-        lo, hi = int(lo), int(hi)
+        lo, hi = _literal(lo.strip(), item), _literal(hi.strip(), item)
         if lo > hi:
             raise click.BadParameter(f"'{item}': the range is empty ({lo} > {hi})")
         out[name] = (lo, hi)
@@ -288,7 +303,7 @@ def solve(spec, output, max_params, max_macs, rf, ranges, bindings, input_shape,
 @_BINDINGS
 @_warning_options
 @_NO_COLOR
-@_MAX_LAYERS
+@_max_layers(EXPLAIN_MAX_LAYERS)
 def explain(spec, layer_path, as_json, input_shape, bindings, strict, quiet, no_warn,
             no_color, max_layers):
     """Every layer's arithmetic written out, formula then numbers, as the course writes it:

@@ -73,7 +73,8 @@ class Input(NamedTuple):
 class Net(NamedTuple):
     input: Input
     body: Seq
-    leaf_count: int                # rows the analysis will produce (layers and merges)
+    leaf_count: int                # nodes: layers, merges, and the calls, labelled groups
+                                   # and copies holding them (what --max-layers counts)
     symbols: tuple[tuple[Any, Span], ...]  # unbound names (sympy symbols), where each is first
     conditions: tuple = ()         # what the values written must satisfy (numbers.Condition)
     roles: dict | None = None      # symbol name -> the option, "input" or "repeat" that took it

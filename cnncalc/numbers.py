@@ -19,6 +19,20 @@ from .trace import Traced, apply as _traced_apply, value_of
 # A larger tensor axis is a typo, and would make every sum crawl.
 MAX_DIM = 2 ** 48
 
+# What a spec may write or compute (a number literal, -D, a value computed from them, a
+# def's argument) and what the analysis may produce (parameters, MACs, bytes, receptive
+# fields): beyond these a number is a typo or a runaway (a def squaring its argument at
+# every call), and would make the arithmetic, and printing it, crawl. Names make a value a
+# formula: its size (nodes, a shared part counted each time it occurs), its terms once
+# multiplied out and its degree are bounded too, since sympy's expansion, sign and
+# simplification rules grow steeply with each.
+MAX_DIGITS = 300
+MAX_FIGURE_DIGITS = 1000
+MAX_NODES = 100
+MAX_TERMS = 100
+MAX_DEGREE = 8
+_LIMITS = {digits: 10 ** digits for digits in (MAX_DIGITS, MAX_FIGURE_DIGITS)}
+
 
 def is_concrete(value: Any) -> bool:
     """An int or Fraction, or a sympy number (`sympy.Integer(7)` counts); a traced value
@@ -271,6 +285,141 @@ def _compound(text: str) -> bool:
 def too_large(value, limit) -> bool:
     """A concrete value beyond `limit`; a symbol has no size to exceed."""
     return is_concrete(value) and abs(plain(value)) > limit
+
+
+def literal(text: str, span: Span | None = None, where: str = "") -> Fraction | int:
+    """A number as written (`224`, `0.5`): an int, or a Fraction; more than MAX_DIGITS
+    digits is an error (Python would refuse to read 4,300)."""
+    digits = sum(c.isdigit() for c in text)
+    if digits > MAX_DIGITS:
+        raise CnnCalcError(f"a number of {digits:,} digits is too long (at most "
+                           f"{MAX_DIGITS})", span, where)
+    return Fraction(text) if "." in text else int(text)
+
+
+def bounded(value, span: Span | None, what: str | Callable[[], str] = "this value", *,
+            figure: bool = False, where: str = ""):
+    """`value`, or the error for one too large to work with: more than MAX_DIGITS digits
+    for a value written or computed in a spec (MAX_FIGURE_DIGITS for a figure of the
+    analysis); a written formula also has at most MAX_NODES parts, MAX_TERMS terms once
+    multiplied out and degree MAX_DEGREE (the analysis's own formulas are larger)."""
+    digits = MAX_FIGURE_DIGITS if figure else MAX_DIGITS
+    limit = _LIMITS[digits]
+    v = value.value if type(value) is Traced else value
+    if isinstance(v, int):
+        if -limit < v < limit:
+            return value
+        problem = f"has more than {digits:,} digits"
+    elif isinstance(v, Fraction):
+        if -limit < v.numerator < limit and v.denominator < limit:
+            return value
+        problem = f"has more than {digits:,} digits"
+    elif isinstance(v, tuple):
+        for item in v:
+            bounded(item, span, what, figure=figure, where=where)
+        return value
+    elif not hasattr(v, "args"):  # bool, str, None: nothing to bound
+        return value
+    else:
+        problem = _formula_problem(v, limit, digits, nodes=not figure)
+        if problem is None:
+            return value
+    what = what() if callable(what) else what
+    raise CnnCalcError(f"{what} {problem} (the limit of what cnncalc computes with)", span,
+                       where)
+
+
+def bounded_figures(values, span: Span | None, what: str | Callable[[], str]) -> None:
+    """`bounded(v, span, what, figure=True)` for each value, with a quick path for the ints
+    that nearly every figure is (it runs for every row)."""
+    limit = _LIMITS[MAX_FIGURE_DIGITS]
+    for v in values:
+        if type(v) is not int or not -limit < v < limit:
+            bounded(v, span, what, figure=True)
+
+
+def _formula_problem(expr, limit: int, digits: int, nodes: bool) -> str | None:
+    """Why a sympy expression is too large (see `bounded`), or None; iterative, and each
+    shared part measured once, so a formula far beyond the limits costs little to refuse."""
+    measured: dict = {}  # part -> (nodes, degree, terms once multiplied out)
+    stack = [(expr, False)]
+    while stack:
+        e, ready = stack.pop()
+        if e in measured:
+            continue
+        if e.is_Number:
+            if e.is_Rational and not (-limit < e.p < limit and e.q < limit):
+                return f"has a number of more than {digits:,} digits"
+            measured[e] = (1, 0, 1)
+            continue
+        if e.is_Symbol or not e.args:
+            measured[e] = (1, 1 if e.is_Symbol else 0, 1)
+            continue
+        if not nodes:  # a figure's numbers only: its parts are not bounded
+            measured[e] = None
+            stack.extend((a, False) for a in e.args if a not in measured)
+            continue
+        if not ready:
+            stack.append((e, True))
+            stack.extend((a, False) for a in e.args if a not in measured)
+            continue
+        parts = [measured[a] for a in e.args]
+        size = 1 + sum(p[0] for p in parts)
+        if e.is_Add:
+            degree, terms = max(p[1] for p in parts), sum(p[2] for p in parts)
+        elif e.is_Mul:
+            degree, terms = sum(p[1] for p in parts), product(p[2] for p in parts)
+        elif e.is_Pow and e.args[1].is_Integer:
+            n = min(abs(int(e.args[1])), MAX_NODES * MAX_DEGREE)  # both bounds are met first
+            degree, terms = parts[0][1] * n, parts[0][2] ** n
+        else:  # floor, Mod, Max, a symbolic power: one term, of its arguments' degree
+            degree, terms = max(p[1] for p in parts), 1
+        measured[e] = (size, degree, terms)
+        if size > MAX_NODES:
+            return f"is a formula of more than {MAX_NODES} parts"
+        if degree > MAX_DEGREE:
+            return f"is a formula of degree {degree}, above {MAX_DEGREE}"
+        if terms > MAX_TERMS:
+            return f"is a formula of more than {MAX_TERMS} terms once multiplied out"
+    return None
+
+
+def settled(value):
+    """A formula that is a number once multiplied out ((H + 1)(H − 1) − H² + 1 is 0) as
+    that number, so that the checks on it decide; any other value as it is. Bounded
+    formulas (`bounded`) multiply out to at most MAX_TERMS terms."""
+    if is_concrete(value) or type(value) is Traced or not hasattr(value, "expand"):
+        return value
+    expanded = value.expand()
+    return plain(expanded) if expanded.is_Number else value
+
+
+def decimal_text(value, spec: str) -> str:
+    """`format(float(value), spec)`, as a number is shown rounded (`4.09 G`, `0.60 MB`,
+    `2.33`); a value beyond 2**53, where a float would print digits it does not have (or
+    overflow), is formatted from its exact value."""
+    value = value_of(value)
+    if -2 ** 53 < value < 2 ** 53:
+        return format(float(value), spec)
+    else:
+        from decimal import Decimal, localcontext
+
+        exact = Fraction(plain(value))
+        with localcontext() as context:
+            context.prec = exact.numerator.bit_length() // 3 + 30  # every digit, and more
+            if spec.endswith("g") and "." not in spec:
+                spec = spec[:-1] + ".6g"  # a float's default precision
+            return format(Decimal(exact.numerator) / Decimal(exact.denominator), spec)
+
+
+def exact_float(value) -> float | None:
+    """The float equal to `value`, or None when no float is (too large, or not a binary
+    fraction that fits 53 bits)."""
+    try:
+        f = float(value)
+    except OverflowError:
+        return None
+    return f if Fraction(f) == value else None
 
 
 # --- conditions -----------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import NamedTuple, Any
 from .errors import Span, Warning_
 from .formulas import flops
 from .ir import Input, in_layout
-from .numbers import plain
+from .numbers import exact_float, plain
 
 
 class Row(NamedTuple):
@@ -94,10 +94,10 @@ class Report(NamedTuple):
         if isinstance(value, int):
             return value
         if isinstance(value, Fraction):
-            # a half or a quarter is exact as a JSON number; 10/7 is not, and stays exact
-            # as the text sympy reads back
-            d = value.denominator
-            return float(value) if d & (d - 1) == 0 else str(value)
+            # a half or a quarter is exact as a JSON number; 10/7 is not (nor a half too
+            # large for a float to hold it), and stays exact as the text sympy reads back
+            number = exact_float(value)
+            return str(value) if number is None else number
         from .symbolic.printer import to_text
 
         return to_text(value, self.order, unicode=False)

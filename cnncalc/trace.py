@@ -177,13 +177,11 @@ def _tidy(t: Traced) -> Traced:
 def _leaf_text(t: Traced, names: bool) -> str:
     if names and t.name:
         return t.name
-    from .numbers import show
-
-    from .numbers import _compound
+    from .numbers import _compound, decimal_text, show
 
     v = t.value
     if isinstance(v, Fraction) and v.denominator != 1:
-        return f"{float(v):g}"
+        return decimal_text(v, "g")
     text = show(v)
     return f"({text})" if _compound(text) else text  # a size ⌈H/2⌉ − 1 in a product
 

@@ -17,6 +17,7 @@ Also: every literal message of a `CnnCalcError` raised in the package (and of th
 line's own option errors) appears somewhere in the catalogue, so a new error gets its entry.
 """
 
+import os
 import ast
 import re
 import shlex
@@ -74,7 +75,7 @@ ENTRIES = entries()
 def _files(root: Path) -> None:
     (root / "big.cnn").write_bytes(b"")
     with open(root / "big.cnn", "r+b") as fh:
-        fh.truncate(10 * 1024 * 1024 + 1)  # sparse: nothing is written
+        fh.truncate(1024 * 1024 + 1)  # sparse: nothing is written
     (root / "loop.cnn").symlink_to("loop.cnn")
     (root / "binary.cnn").write_bytes(b"input 1x4x4\0")
     (root / "latin1.cnn").write_bytes("input 1x4x4 # café\n".encode("latin-1"))
@@ -92,6 +93,7 @@ def _files(root: Path) -> None:
     np.savez(root / "w-extra.npz", **{"conv1.weight": w, "conv1.bias": b,
                                       "fc.weight": np.zeros((2, 2), "float32")})
     (root / "notes.txt").write_text("conv1.weight = 1\n")
+    os.mkfifo(root / "pipe.cnn")
     (root / "big-matrix.txt").write_text("\n".join(" ".join(["1"] * 100)
                                                    for _ in range(101)) + "\n")
 

@@ -675,19 +675,19 @@ def test_huge_repeat_is_refused_quickly():
     assert seconds < 2
     line, col, message, _, _ = diagnostic(r)
     assert (line, col) == pos(spec, "{")
-    # 1 layer x 1,000,000,000 > 1,000,000
-    assert "1,000,000,000" in message and "1,000,000" in message
+    # 1 layer x 1,000,000,000 > 10,000
+    assert "1,000,000,000" in message and "limit of 10,000" in message
     assert "--max-layers" in message
 
 
 def test_nested_repeats_are_refused_quickly():
-    spec = "input 3x8x8 | { { conv 3 k1 } * 100000 } * 100000"
+    spec = "input 3x8x8 | { { conv 3 k1 } * 1000 } * 1000"
     r, seconds = timed(spec)
     no_traceback(r)
     assert r.exit_code == 2
     assert seconds < 2
-    # 100,000 x 100,000 = 10,000,000,000
-    assert "10,000,000,000" in diagnostic(r)[2]
+    # 1,000 x 1,000 = 1,000,000 > 10,000 (the inner 1,000 is within it)
+    assert "1,000,000 layers" in diagnostic(r)[2]
 
 
 def test_chained_repeats_are_refused_quickly():
@@ -698,18 +698,20 @@ def test_chained_repeats_are_refused_quickly():
 
 
 def test_repeats_through_defs_are_refused_quickly():
-    # d1 = 100 layers, d2 = 100², d3 = 100³ = 1,000,000, d4 = 100⁴ = 100,000,000
+    # a call counts besides its layers: d0 = 1 + 1 = 2, d1 = 1 + 100·2 = 201, and d2's
+    # body is 100·201 = 20,100 > 10,000
     spec = ("def d0 { relu }\n" + "".join(f"def d{i} {{ d{i - 1} * 100 }}\n" for i in range(1, 5))
             + "input 3x8x8\nd4")
     r, seconds = timed(spec)
     no_traceback(r)
     assert r.exit_code == 2
     assert seconds < 2
-    assert "100,000,000" in diagnostic(r)[2]
+    assert "20,100 layers" in diagnostic(r)[2]
 
 
 def test_doubling_defs_are_refused_quickly():
-    # d20 expands to 2^20 = 1,048,576 > 1,000,000 layers
+    # a call counts besides its layers: d0 = 2, d(i) = 1 + 2·d(i-1) = 3·2^i - 1, so d12's
+    # body, d11 | d11, is 2·(3·2^11 - 1) = 12,286 > 10,000
     spec = ("def d0 { relu }\n"
             + "".join(f"def d{i} {{ d{i - 1} | d{i - 1} }}\n" for i in range(1, 21))
             + "input 3x8x8\nd20")
@@ -721,7 +723,7 @@ def test_doubling_defs_are_refused_quickly():
         pytest.fail("not refused within 2.5 s (including the interpreter's start)")
     assert time.perf_counter() - start < 2.5
     assert proc.returncode == 2
-    assert "1,048,576" in proc.stderr
+    assert "12,286" in proc.stderr
 
 
 def test_max_layers_option():
@@ -735,17 +737,17 @@ def test_max_layers_option():
 
 
 def test_max_layers_raises_the_default():
-    spec = "input 3x8x8 | relu * 1000001"
-    # 1,000,001 > 1,000,000 by default
+    spec = "input 3x8x8 | relu * 10001"
+    # 10,001 > 10,000 by default
     r, seconds = timed(spec)
     assert r.exit_code == 2 and seconds < 2
-    assert "1,000,001" in diagnostic(r)[2]
+    assert "10,001" in diagnostic(r)[2]
     # with a higher cap the same expansion is accepted by the builder
     from cnncalc.build import build
     from cnncalc.errors import Source
     from cnncalc.syntax import parse
-    net = build(parse(Source("<spec>", spec)), max_layers=2_000_000)
-    assert net.leaf_count == 1_000_001
+    net = build(parse(Source("<spec>", spec)), max_layers=20_000)
+    assert net.leaf_count == 10_001
 
 
 def test_max_layers_must_be_positive():

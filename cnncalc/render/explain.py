@@ -7,7 +7,7 @@ from fractions import Fraction
 from rich.table import Table
 from rich.text import Text
 
-from ..numbers import show
+from ..numbers import decimal_text, show
 from ..report import Report
 from .outline import condition_lines, shape_text, thousands
 from .table import make_console
@@ -17,7 +17,7 @@ def result_text(report: Report, value) -> str:
     if isinstance(value, tuple):
         return " and ".join(result_text(report, v) for v in value)
     if isinstance(value, Fraction):
-        return f"{float(value):.2f}"
+        return decimal_text(value, ".2f")
     return thousands(value, report.order) if isinstance(value, int) else \
         show(value, report.order)
 

@@ -3,10 +3,11 @@ at a depth like torchinfo's `depth`."""
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any, NamedTuple
 
 from ..ir import in_layout
-from ..numbers import show, show_shape
+from ..numbers import decimal_text, show, show_shape
 from ..report import Report
 
 
@@ -87,7 +88,7 @@ def human(n: Any) -> str:
     """4089184256 -> '4.09 G' (for totals; rows show exact numbers)."""
     for unit, scale in (("T", 10 ** 12), ("G", 10 ** 9), ("M", 10 ** 6), ("K", 10 ** 3)):
         if abs(n) >= scale:
-            return f"{n / scale:.2f} {unit}"
+            return f"{decimal_text(Fraction(n, scale), '.2f')} {unit}"
     return str(n)
 
 
@@ -96,7 +97,8 @@ def megabytes(n: Any, order: tuple = ()) -> str:
     bytes, as it is); a size that would show as 0.00 MB, in bytes."""
     if isinstance(n, int) and n < 5000:
         return f"{n:,} bytes"
-    return f"{n / 10 ** 6:,.2f} MB" if isinstance(n, int) else f"{show(n, order)} bytes"
+    return f"{decimal_text(Fraction(n, 10 ** 6), ',.2f')} MB" if isinstance(n, int) else \
+        f"{show(n, order)} bytes"
 
 
 def shape_text(report: Report, shape: tuple) -> str:

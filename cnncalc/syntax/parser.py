@@ -23,9 +23,9 @@ Python's stack; real networks nest a handful of levels.
 from __future__ import annotations
 
 import re
-from fractions import Fraction
 
 from ..errors import CnnCalcError, Source, Span
+from ..numbers import literal
 from . import tree as t
 from .lexer import EOF, NEWLINE, OP, WORD, Token, tokenize
 
@@ -544,7 +544,7 @@ class _Parser:
         if _INT.match(text):
             return t.Num(self._int(text, span), span)
         if _DECIMAL.match(text):
-            return t.Num(Fraction(text), span)
+            return t.Num(literal(text, span), span)
         if _IDENT.match(text):
             return t.Name(text, span)
         pieces = axis_split(text)
@@ -554,9 +554,7 @@ class _Parser:
 
     @staticmethod
     def _int(text: str, span: Span) -> int:
-        if len(text) > 300:
-            raise CnnCalcError(f"number of {len(text)} digits is too long", span)
-        return int(text)
+        return literal(text, span)
 
 
 def _with_span(expr: t.Expr, span: Span) -> t.Expr:
