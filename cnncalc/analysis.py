@@ -14,8 +14,8 @@ from . import ir
 from .errors import CnnCalcError, Span, Warning_, one_line
 from .formulas import flops
 from .layers.base import AxisRF, Context, fmt_shape
-from .numbers import (MAX_DIM, Conditions, at_least, bounded_figures, product, too_large,
-                      total)
+from .numbers import (MAX_DIM, Conditions, at_least, bounded_figures, bounded_size, product,
+                      too_large, total)
 from .ir import in_layout
 from .report import Container, Report, Row, Totals
 from .walk import Visitor, walk
@@ -95,6 +95,8 @@ class _Analysis(Visitor):
             self._check_products(layer, x)
         y = kind.output_shape(layer, x, ctx)
         for d in y:
+            if type(d) is not int:
+                bounded_size(d, layer.span, lambda: f"the output size of {kind.name}")
             ctx.require(at_least(d, 1), lambda: f"{kind.name} gives output {fmt_shape(y)}: "
                                                 f"a size is below 1", layer.span)
             if too_large(d, MAX_DIM):

@@ -31,6 +31,10 @@ MAX_FIGURE_DIGITS = 1000
 MAX_NODES = 100
 MAX_TERMS = 100
 MAX_DEGREE = 8
+# A tensor size with names: real networks give a few parts (⌈H/32⌉ is 6, AlexNet's 8, two
+# ceil-mode pools of stride S 85); one that grows from layer to layer (a stride that is a
+# name, under pools with ceil) makes sympy crawl long before it is unreadable.
+MAX_SIZE_NODES = 100
 _LIMITS = {digits: 10 ** digits for digits in (MAX_DIGITS, MAX_FIGURE_DIGITS)}
 
 
@@ -336,6 +340,28 @@ def bounded_figures(values, span: Span | None, what: str | Callable[[], str]) ->
     for v in values:
         if type(v) is not int or not -limit < v < limit:
             bounded(v, span, what, figure=True)
+
+
+def bounded_size(value, span: Span | None, what: Callable[[], str]) -> None:
+    """A tensor size that is a formula has at most MAX_SIZE_NODES parts (shared parts
+    counted each time they occur), or the located error."""
+    if is_concrete(value) or not hasattr(value, "args"):
+        return
+    sizes: dict = {}
+    stack = [(value, False)]
+    while stack:
+        e, ready = stack.pop()
+        if e in sizes:
+            continue
+        if not ready and e.args:
+            stack.append((e, True))
+            stack.extend((a, False) for a in e.args if a not in sizes)
+            continue
+        sizes[e] = 1 + sum(sizes[a] for a in e.args)
+        if sizes[e] > MAX_SIZE_NODES:
+            raise CnnCalcError(f"{what()} is a formula of more than {MAX_SIZE_NODES} parts (the "
+                               f"limit of what cnncalc computes with): give its names values "
+                               f"with -D", span)
 
 
 def _formula_problem(expr, limit: int, digits: int, nodes: bool) -> str | None:

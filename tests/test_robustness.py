@@ -285,3 +285,13 @@ def test_decimal_text_is_exact_beyond_a_float():
     assert exact_float(Fraction(1, 2)) == 0.5
     assert exact_float(Fraction(2 ** 60 + 1, 2)) is None     # no float is 2^59 + 1/2
     assert exact_float(Fraction(10 ** 400, 2)) is None        # too large for any float
+
+
+def test_a_size_with_names_has_at_most_100_parts():
+    # a stride S under ceil mode: each pool wraps the size in a min of two ceilings, so two
+    # are 85 parts (tests/test_symbolic.py reads them back) and a third is beyond 100
+    two = "input 2xH | maxpool k2 s=S ceil | maxpool k2 s=S ceil"
+    assert len(cnncalc.analyze(two).rows) == 2
+    with pytest.raises(cnncalc.CnnCalcError, match="more than 100 parts") as e:
+        cnncalc.analyze(two + " | maxpool k2 s=S ceil")
+    assert e.value.col == len(two) + 4      # the third maxpool, after " | "
