@@ -87,7 +87,8 @@ def test_pool(mode, size, k, s, p, d, ceil):
     x = RNG.standard_normal((2, 3) + size)
     extra = []
     for n, ki, si, pi, di in zip(size, k, s, p, d):
-        o = f.pool_out_ceil(n, ki, si, pi, 2 * pi, di) if ceil else f.conv_out(n, ki, si, 2 * pi, di)
+        o = f.pool_out_ceil(n, ki, si, pi, 2 * pi, di) if ceil else \
+            f.conv_out(n, ki, si, 2 * pi, di)
         extra.append(max(0, (o - 1) * si + di * (ki - 1) + 1 - (n + 2 * pi)))
     ours = ops.pool(x, mode, k, s, [(pi, pi) for pi in p], d, extra)
     fn = POOL[(mode, len(k))]
