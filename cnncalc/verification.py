@@ -18,6 +18,7 @@ from .execute import _Run, run_net
 from .layers.base import AxisRF, axis_names
 from .probe import measure_fields
 from .report import Report
+from .walk import Visitor, walk
 
 
 class Difference(NamedTuple):
@@ -42,10 +43,12 @@ class _Fields(_Analysis):
     def __init__(self, net, elem_bytes):
         super().__init__(net, elem_bytes)
         self.fields: dict[tuple, tuple] = {}
+        self.inputs: dict[tuple, tuple] = {}  # a layer's input shape
 
     def layer(self, layer, path, value):
         y, rf = super().layer(layer, path, value)
         self.fields[path] = rf
+        self.inputs[path] = value[0]
         return y, rf
 
     def join(self, m, path, value, outs):
@@ -56,6 +59,8 @@ class _Fields(_Analysis):
 
 def verify_net(net: ir.Net, seed: int = 0, dtype: str = "float32",
                memory_limit: int | None = None) -> Verified:
+    import numpy as np
+
     report, analysis = run_analysis(net, "float32", _Fields)
     rows = {r.path: r for r in report.rows}
     differences: list[Difference] = []
@@ -87,10 +92,13 @@ def verify_net(net: ir.Net, seed: int = 0, dtype: str = "float32",
     run_net(net, seed=seed, dtype=dtype, runner=Measuring)
     measured = measure_fields(net, memory_limit)
     sizes = _probed_sizes(net)
+    real = _RealPositions(analysis.inputs, rows)
+    walk(net.body, real, tuple(np.ones(n, dtype=bool) for n in sizes))
     names = axis_names(len(sizes))
     for row in report.rows:
         for a, (field, seen) in enumerate(zip(analysis.fields[row.path], measured[row.path])):
-            differences.extend(_field_differences(row, names[a], field, seen, sizes[a]))
+            differences.extend(_field_differences(row, names[a], field, seen, sizes[a],
+                                                  real.found[row.path][a]))
     differences.sort(key=lambda d: d.index)
     return Verified(report, differences, len(report.rows))
 
@@ -101,18 +109,58 @@ def _probed_sizes(net: ir.Net) -> tuple:
     return tuple(net.input.shape) if embedded else tuple(net.input.shape[1:])
 
 
-def _field_differences(row, axis: str, field: AxisRF, seen, n: int) -> list[Difference]:
+class _RealPositions(Visitor):
+    """Which output positions of each row read input only — no padding, and no position a
+    transposed convolution cropped — through every layer before: along each probed axis, a
+    boolean per output position (one for a vector). There, and only there, a field (the hull
+    of what it reads, not clipped: dsl.md §5) is exactly what a change can reach."""
+
+    def __init__(self, inputs: dict, rows: dict):
+        self.inputs, self.rows = inputs, rows
+        self.found: dict[tuple, tuple] = {}
+
+    def layer(self, layer, path, real):
+        x, y = self.inputs[path], self.rows[path].output_shape
+        reads = layer.kind.reads(layer, x) if len(x) > 1 and len(y) > 1 else None
+        if len(y) == 1:  # a vector: one output combines every position left
+            out = tuple(r[:1] & r.all() for r in real)
+        elif reads is None:
+            out = real
+        else:
+            out = tuple(_read_real(r, how, n) for r, how, n in zip(real, reads, y[1:]))
+            out += real[len(out):]
+        self.found[path] = out
+        return out
+
+    def branch_inputs(self, merge, path, real):
+        return [real] * len(merge.branches)
+
+    def join(self, merge, path, real, outs):
+        import numpy as np
+
+        out = tuple(np.logical_and.reduce(np.broadcast_arrays(*axis)) for axis in zip(*outs))
+        self.found[path] = out
+        return out
+
+
+def _read_real(real, reads, n: int):
+    import numpy as np
+
+    return np.array([all(0 <= j < len(real) and real[j] for j in reads.indices(i))
+                     for i in range(n)], dtype=bool)
+
+
+def _field_differences(row, axis: str, field: AxisRF, seen, n: int, real) -> list[Difference]:
     """One axis of one row: each output position's field as the analysis has it (first and
     last input position, not clipped: dsl.md §5) against what the probe saw reach it.
 
     What reaches a position always lies in its field, so every position is checked for that.
-    The converse holds only where the field is really read: a field is the hull of what it
-    reads, which may have holes (dilation, a stride above the kernel), and near an edge it
-    may count padding, or positions a transposed convolution cropped, as if they were input
-    — nothing reaches from there. So the size is checked where a field lies inside the part
-    of the input that reaches the row at all: the largest such field, measured, must be the
-    analysis's (away from the edges nothing is counted twice). Where the analysis knows only
-    the largest field (`exact` False: a branch broadcast onto the others), nothing may be seen
+    The converse holds only where the field is really read: near an edge a field may count
+    padding, or positions a transposed convolution cropped, as if they were input — nothing
+    reaches from there. Where every position read is real input (`_RealPositions`), the
+    field is exactly what a change reaches: the hull of a field with holes (dilation, a
+    stride above the kernel) ends on positions read. Where the analysis knows only the
+    largest field (`exact` False: a branch broadcast onto the others), nothing may be seen
     beyond it."""
     first, last = seen
     positions = len(first)
@@ -128,17 +176,11 @@ def _field_differences(row, axis: str, field: AxisRF, seen, n: int) -> list[Diff
         inside = _clipped(want, n)
         if got is not None and (inside is None or not inside[0] <= got[0] <= got[1] <= inside[1]):
             return [Difference(row.index, row.path, "RF", _ints(want), got, axis, i)]
-    reached = [m for m in measured if m is not None]
-    if not reached:
-        return []
-    lowest, highest = min(m[0] for m in reached), max(m[1] for m in reached)
-    within = [i for i, span in enumerate(analysed)
-              if span is not None and lowest <= span[0] and span[1] <= highest]
-    if not within:
-        return []
-    want = _largest([analysed[i] for i in within])
-    got = _largest([measured[i] for i in within])
-    return [] if want == got else [Difference(row.index, row.path, "RF size", want, got, axis)]
+    for i, (want, got) in enumerate(zip(analysed, measured)):
+        if real[min(i, len(real) - 1)] and _ints(want) != got:  # smaller: the field too large
+            return [Difference(row.index, row.path, "RF size", _largest([want]),
+                               _largest([got]), axis, i)]
+    return []
 
 
 def _ints(span):

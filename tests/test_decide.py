@@ -312,13 +312,15 @@ def build(t, x):
     if kind == "mul":
         return Rational(t[1].numerator, t[1].denominator) * build(t[2], x)
     if kind == "mod":
-        # a Mod of something holding a Mod is left unevaluated: sympy 1.14 itself rewrites
-        # Mod(Mod(H, 5) + Mod(H, 5), 3) (that is, Mod(2*Mod(H, 5), 3)) as
-        # Mod(2*Mod(H, 5)**2, 3), which is wrong at H = 2 (1 against 2); the evaluator is
-        # held to the tree's meaning, not to that rewrite
+        # a Mod of something holding a Mod, a Max or a Min is left unevaluated: sympy 1.14
+        # itself rewrites Mod(Mod(H, 5) + Mod(H, 5), 3) (that is, Mod(2*Mod(H, 5), 3)) as
+        # Mod(2*Mod(H, 5)**2, 3), which is wrong at H = 2 (1 against 2), and takes
+        # Max(4, 2*H)/6 for an integer (an even atom over a denominator with one factor 2),
+        # so Mod(Max(4, 2*H), 6) = 0, wrong at H = 1 (4); the evaluator is held to the tree's
+        # meaning, not to those rewrites
         inner = build(t[1], x)
         return Mod(inner, Rational(t[2].numerator, t[2].denominator),
-                   evaluate=not inner.has(Mod))
+                   evaluate=not inner.has(Mod, sp.Max, sp.Min))
     if kind == "rel":
         # unevaluated, or sympy would settle most of them before decide sees them
         return OPS[t[1]][0](build(t[2], x), build(t[3], x), evaluate=False)

@@ -272,3 +272,10 @@ def test_ascii_text_parses_back_to_an_equal_expression(expr, values):
     # the terminal flavour is written from the same choices; it must at least not fail
     pretty = to_text(expr, ("Y", "X"))
     assert "Dummy" not in pretty and "**" not in pretty
+
+
+def test_an_even_max_over_six_stays_inside_its_floor():
+    # sympy 1.14 takes Max(4, 2H)/6 for an integer (an even atom, one factor 2 below); at
+    # H = 1 it is 4/6, so ⌊max(2H, 4)/6⌋ + 1 = 1 and the floor must stay
+    expr = floor(Max(4, 2 * H) / 6, evaluate=False) + 1
+    assert both(expr) == ("⌊max(2H, 4)/6⌋ + 1", "floor(Max(2*H, 4)/6) + 1")

@@ -150,6 +150,13 @@ class LayerKind:
                         ctx: Context) -> tuple[AxisRF, ...]:
         return rf
 
+    def reads(self, layer: Layer, x: Shape) -> list | None:
+        """Which input positions each output position reads, one `Reads` per spatial axis
+        (`grid.py`), for concrete sizes only; None where position i reads position i (or the
+        output has no spatial axes). The receptive-field rules map grids through it, and
+        `verify` finds with it the outputs whose fields read no padding."""
+        return None
+
     def note(self, layer: Layer, x: Shape, y: Shape, ctx: Context) -> str | None:
         """A remark for the table row (fc: 'flattens 16x5x5 → 400')."""
         return None

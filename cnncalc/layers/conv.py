@@ -162,14 +162,18 @@ class Deconv(Window):
         # through tap t where o = i·s − p + t·d.
         ndim = len(x) - 1
         ks, ss, ps, ds = (per_axis(layer, o, ndim) for o in ("k", "s", "p", "d"))
-        out, reads = [], []
+        out = []
         for a, k, s, p, d in zip(rf, ks, ss, ps, ds):
             out.append(AxisRF(f.deconv_rf_size(a.size, a.jump, k, s, d), exact_div(a.jump, s),
                               a.start + exact_div(p - half(d * (k - 1)), s) * a.jump))
-            reads.append(Reads(_deconv_reads(k, s, p, d), s, 1))
         if not concrete(*ks, *ss, *ps, *ds):
             return tuple(out) + tuple(rf[len(out):])
-        return through(rf, reads, out)  # fields differ from one output to the next
+        return through(rf, self.reads(layer, x), out)  # fields differ from one output to the next
+
+    def reads(self, layer, x):
+        ndim = len(x) - 1
+        return [Reads(_deconv_reads(k, s, p, d), s, 1) for k, s, p, d in
+                zip(*(per_axis(layer, o, ndim) for o in ("k", "s", "p", "d")))]
 
 
 def _deconv_reads(k, s, p, d):

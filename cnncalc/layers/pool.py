@@ -8,7 +8,7 @@ from ..numbers import (at_least, ceil_div, divides, equal, exact_div, floor_div,
                        is_concrete, mod, plain, where)
 from .base import (AXES, FLAG, AxisRF, Option, axis_names, combined, concrete, fail, per_axis,
                    register, require, spatial, through)
-from .grid import Reads
+from .grid import Reads, window_reads
 from .. import formulas as f
 from .window import DILATION, PAD, Window
 
@@ -77,21 +77,30 @@ class Pool(Window):
             return combined(rf)
         if mode == "window":
             return super().receptive_field(layer, x, rf, ctx)
-        out, reads = [], []
+        out = []
         outs = per_axis(layer, "out", len(x) - 1)
         for a, n, o in zip(rf, x[1:], outs):
             k = largest_adaptive_window(n, o)
             first = ceil_div(n, o)  # the first window spans [0, ceil(n/o))
             out.append(AxisRF(a.size + (k - 1) * a.jump, a.jump * exact_div(n, o),
                               a.start + half(first - 1) * a.jump))
-            if concrete(n, o):
-                g = gcd(n, o)  # the windows repeat every o/g outputs, n/g inputs further
-                reads.append(Reads(lambda i, n=n, o=o: range(i * n // o, -(-(i + 1) * n // o)),
-                                   o // g, n // g))
-        if len(reads) < len(out) or all(
+        if not concrete(*x[1:], *outs) or all(
                 a.grid is None and n % o == 0 for a, n, o in zip(rf, x[1:], outs)):
             return tuple(out) + tuple(rf[len(out):])  # symbolic, or even windows: exact
-        return through(rf, reads, out)
+        return through(rf, self.reads(layer, x), out)
+
+    def reads(self, layer, x):
+        mode = self.mode(layer)
+        if mode == "window":
+            return super().reads(layer, x)
+        if mode == "global":
+            return [window_reads(n, n, 0, 1) for n in x[1:]]
+        reads = []
+        for n, o in zip(x[1:], per_axis(layer, "out", len(x) - 1)):
+            g = gcd(n, o)  # the windows repeat every o/g outputs, n/g inputs further
+            reads.append(Reads(lambda i, n=n, o=o: range(i * n // o, -(-(i + 1) * n // o)),
+                               o // g, n // g))
+        return reads
 
 
     def forward(self, layer, x, arrays, count=None):

@@ -29,7 +29,11 @@ class Upsample(LayerKind):
         out = tuple(AxisRF(a.size, exact_div(a.jump, s), a.start) for a, s in zip(rf, factors))
         if not concrete(*factors):
             return out + tuple(rf[len(out):])
-        return through(rf, [Reads(lambda o, s=s: (o // s,), s, 1) for s in factors], out)
+        return through(rf, self.reads(layer, x), out)
+
+    def reads(self, layer, x):
+        return [Reads(lambda o, s=s: (o // s,), s, 1)
+                for s in per_axis(layer, "factor", len(x) - 1)]
 
 
 @register
@@ -56,7 +60,10 @@ class Pad(LayerKind):
         out = tuple(AxisRF(a.size, a.jump, a.start - p * a.jump) for a, p in zip(rf, pads))
         if not any(a.grid is not None for a in rf):
             return out + tuple(rf[len(out):])
-        return through(rf, [Reads(lambda i, p=p: (i - p,), 1, 1) for p in pads], out)
+        return through(rf, self.reads(layer, x), out)
+
+    def reads(self, layer, x):
+        return [Reads(lambda i, p=p: (i - p,), 1, 1) for p in per_axis(layer, "p", len(x) - 1)]
 
 
 @register

@@ -139,7 +139,10 @@ class Window(LayerKind):
             return tuple(out) + tuple(rf[len(out):])
         if not concrete(*(v for a in axes for v in (a.k, a.s, a.left, a.d))):
             return tuple(o._replace(exact=False) for o in out) + tuple(rf[len(out):])
-        return through(rf, [window_reads(a.k, a.s, a.left, a.d) for a in axes], out)
+        return through(rf, self.reads(layer, x), out)
+
+    def reads(self, layer, x):
+        return [window_reads(a.k, a.s, a.left, a.d) for a in self.axes(layer, x)]
 
     @staticmethod
     def kernel_volume(layer: Layer, x) -> object:

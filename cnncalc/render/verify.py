@@ -24,7 +24,7 @@ def _what(d) -> str:
     if d.what == "RF":
         return f"RF {d.axis} at output {d.at}"
     if d.what == "RF size":
-        return f"largest RF, {d.axis}"
+        return f"largest RF, {d.axis}" if d.at is None else f"RF size, {d.axis} at output {d.at}"
     return d.what
 
 

@@ -58,6 +58,18 @@ def _unnest(a):
     return a
 
 
+def is_whole(expr) -> bool:
+    """expr is an integer for every value of its symbols, as far as can be told term by
+    term: each term a whole multiple of an integer-valued product. Not sympy's `is_integer`
+    on a quotient: sympy 1.14 takes an even atom over a denominator with one factor 2 for an
+    integer (Max(4, 2*H)/6, wrong at H = 1)."""
+    for term in Add.make_args(sympy.sympify(expr)):
+        coeff, rest = term.as_coeff_Mul()
+        if not (coeff.is_Integer and (rest is sympy.S.One or rest.is_integer is True)):
+            return False
+    return True
+
+
 def floor_of(arg):
     """floor(arg) with whole parts taken out: the constant inside in [0, 1), each integer
     term's coefficient inside in [0, 1)."""

@@ -24,6 +24,8 @@ from fractions import Fraction
 import sympy
 from sympy import Add, Integer, Mul, Pow, Rational, Symbol
 
+from .normal import is_whole
+
 MINUS = "\u2212"
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
@@ -147,10 +149,10 @@ class _Printer:
             return "floor", num, den, Integer(0)
         whole, keep = [], []
         for t in Add.make_args(rest):
-            (whole if (t / den).is_integer else keep).append(t)
+            (whole if is_whole(t / den) else keep).append(t)
         x = Add(*keep)
         outside = Add(*[t / den for t in whole])
-        integral = x != 0 and x.is_integer is True
+        integral = x != 0 and is_whole(x)
         b, m = int(b), int(m)
         if d != 1:
             if integral and b == -1 and den.is_positive:

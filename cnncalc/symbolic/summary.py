@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 import sympy
 
 from ..numbers import is_concrete, plain
+from .normal import is_whole
 from .decide import Bound, Congruence, combine_congruences, decide, normalize, smallest
 from .printer import congruence_text, to_text
 
@@ -55,10 +56,10 @@ def _canonical(pred):
         e, strict = pred.rhs - pred.lhs, isinstance(pred, sympy.StrictLessThan)
     else:
         return pred
-    if strict and e.is_integer:  # e > 0 is e - 1 ≥ 0 for integers
+    if strict and is_whole(e):  # e > 0 is e - 1 ≥ 0 for integers
         e, strict = e - 1, False
     floors = [t for t in sympy.Add.make_args(e) if isinstance(t, sympy.floor)]
-    if len(floors) == 1 and (e - floors[0]).is_integer:
+    if len(floors) == 1 and is_whole(e - floors[0]):
         e = e - floors[0] + floors[0].args[0]  # ⌊u⌋ + c ≥ 0 ⇔ u + c ≥ 0, for an integer c
     num, den = e.as_numer_denom()
     if den.is_positive:
@@ -127,7 +128,8 @@ def _exact_when(tilings, order) -> tuple[Stated, ...]:
                               congruence_text(sym.name, found.modulus, found.residues,
                                               unicode=False), first.path, line))
     for t in others:  # written as the course does: (H − F + 2P) mod S = 0
-        pred = sympy.Eq(sympy.Mod(t.numerator, t.stride), 0)
+        # unevaluated: sympy 1.14 settles Mod(Max(4, 2*H), 6) as 0 (see normal.is_whole)
+        pred = sympy.Eq(sympy.Mod(t.numerator, t.stride, evaluate=False), 0)
         out.append(Stated(to_text(pred, order), to_text(pred, order, unicode=False),
                           t.path, t.span.line if t.span is not None else None))
     return tuple(out)
