@@ -103,10 +103,10 @@ def _fits(net, dtype: str, memory_limit: int | None, on_warnings=None) -> None:
     """Analyse the net (its checks first, then its warnings to `on_warnings`) and refuse at
     once a run that would need more memory than the limit (default: half of what the
     machine has free)."""
-    from .execute import peak_bytes
+    from .execute import estimate_peak
     from .sizes import available_memory, show_size
 
-    report = analyze_net(net)
+    report, need = estimate_peak(net, dtype)
     if on_warnings is not None:
         on_warnings(report.warnings)
     if report.symbols:
@@ -114,7 +114,6 @@ def _fits(net, dtype: str, memory_limit: int | None, on_warnings=None) -> None:
     if memory_limit is None:
         free = available_memory()
         memory_limit = free // 2 if free else 4 * 2 ** 30
-    need = peak_bytes(report, dtype)
     if need > memory_limit:
         raise CnnCalcError(f"running this net would need about {show_size(need)}, more than "
                            f"the limit of {show_size(memory_limit)} (raise it with "

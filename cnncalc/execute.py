@@ -10,34 +10,70 @@ import weakref
 from typing import Any
 
 from . import ir
+from .analysis import DTYPE_BYTES, _Analysis, run_analysis
 from .errors import CnnCalcError
+from .numbers import product
+from .report import Report
 from .walk import Visitor, walk
 
 DTYPES = ("float32", "float64")
 IGNORED = ("num_batches_tracked",)  # PyTorch's BatchNorm counter: no part of the function
+# the memory estimate counts arrays exactly where it can (dilated_context: within 3 KB of
+# what tracemalloc measures); Python's and NumPy's own objects come on top of that
+SLACK_BYTES = 64 * 2 ** 10
 
 
-def peak_bytes(report, dtype: str) -> int:
-    """What a run will hold at most: every tensor, and at the busiest layer its input, its
-    output and, for a convolution, the windows it multiplies (N·C·prod(k)·positions), with
-    the block's input and every branch's output alive at a merge. An estimate on the side of
-    too much; activations are freed as soon as the next layer has its input."""
-    from .layers.merge import MERGES
-    from .numbers import product
-
-    merges = {m.row_kind for m in MERGES.values()}
-    elem = 8 if dtype == "float64" else 4
-    batch = report.input.batch
+def estimate_peak(net: ir.Net, dtype: str) -> tuple[Report, int]:
+    """The net's analysis, and the bytes a run will hold at most: every tensor, and at the
+    busiest layer its input, its output and what its forward holds beside them (its kind's
+    `workspace`: a convolution's padded input and band of windows), with the input of every
+    merge block around it kept until its merge, where the branches' outputs are alive too.
+    An estimate on the side of too much; activations are freed as soon as the next layer
+    has its input (`benchmarks/memory.py` compares it with what runs really hold)."""
+    report, peak = run_analysis(net, dtype, _Peak)
+    elem = DTYPE_BYTES[dtype]
+    held = peak.bytes(net.input.shape)  # the caller's input array, alive for the whole run
     tensors = (report.totals.params + report.totals.buffers) * elem
-    busiest = 0
-    for row in report.rows:
-        live = (product(row.input_shape) + product(row.output_shape)) * batch
-        if row.kind in ("conv", "dwconv", "deconv") and row.macs:
-            live += row.macs // max(row.output_shape[0], 1)  # the windows: MACs / filters
-        if row.kind in merges:
-            live *= 3  # the block's input and its branches' outputs
-        busiest = max(busiest, live * elem)
-    return tensors + busiest
+    arrays = tensors + held + peak.busiest
+    return report, arrays + arrays // 32 + SLACK_BYTES
+
+
+class _Peak(_Analysis):
+    def __init__(self, net, elem_bytes):
+        super().__init__(net, elem_bytes)
+        self.held = 0      # block inputs kept for the merges around the row
+        self.busiest = 0
+
+    def bytes(self, shape) -> int:
+        return self.batch * product(shape) * self.elem_bytes
+
+    def layer(self, layer, path, value):
+        y, rf = super().layer(layer, path, value)
+        x = value[0]
+        if not self.symbols_in(x, y):
+            live = self.bytes(x) + self.bytes(y) + \
+                layer.kind.workspace(layer, x, y, self.batch, self.elem_bytes)
+            self.busiest = max(self.busiest, self.held + live)
+        return y, rf
+
+    def branch_inputs(self, m, path, value):
+        values = super().branch_inputs(m, path, value)
+        if not self.symbols_in(value[0]):
+            self.held += self.bytes(value[0])
+        return values
+
+    def join(self, m, path, value, outs):
+        y, rf = super().join(m, path, value, outs)
+        if not self.symbols_in(value[0]):
+            self.held -= self.bytes(value[0])
+        shapes = [value[0], y] + [o for o, _ in outs]
+        if not self.symbols_in(*shapes):
+            self.busiest = max(self.busiest, self.held + sum(self.bytes(s) for s in shapes))
+        return y, rf
+
+    @staticmethod
+    def symbols_in(*shapes) -> bool:
+        return not all(type(d) is int for s in shapes for d in s)
 
 
 def run_net(net: ir.Net, x=None, *, seed: int = 0, weights: dict | None = None,

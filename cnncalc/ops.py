@@ -66,6 +66,35 @@ def _phases(xp: np.ndarray, k, s, d, out):
 CHUNK_BYTES = 4 * 2 ** 20  # the windows one matmul takes: small enough to stay in cache
 
 
+def _band(n: int, c: int, k, out, itemsize: int) -> tuple[int, int]:
+    """The output rows one matmul takes, and the bytes of their windows per row."""
+    per_row = n * c * math.prod(k) * math.prod(out[1:]) * itemsize
+    return max(1, min(out[0], CHUNK_BYTES // max(per_row, 1))), per_row
+
+
+def conv_workspace(n: int, c: int, k, sizes, s, pads, d, itemsize: int) -> int:
+    """The bytes `conv` holds beside its input, weights and output: the padded input (and
+    its phases, for a stride along the last axis), and one band of windows; a 1x1 strided
+    convolution copies the positions it picks."""
+    out = _out_sizes(sizes, k, s, pads, d)
+    if all(ki == 1 for ki in k) and not any(b or a for b, a in pads):
+        return 0 if all(si == 1 for si in s) else n * c * math.prod(out) * itemsize
+    padded = n * c * math.prod(m + b + a for m, (b, a) in zip(sizes, pads)) * itemsize
+    copies = (1 if any(b or a for b, a in pads) else 0) + (1 if len(k) > 1 and s[-1] > 1 else 0)
+    rows, per_row = _band(n, c, k, out, itemsize)
+    return copies * padded + rows * per_row
+
+
+def deconv_workspace(n: int, c: int, out_channels: int, k, sizes, s, op, d,
+                     itemsize: int) -> int:
+    """The bytes `deconv` holds beside its input, weights and output: every input position
+    times the kernel, the full (uncropped) output, and the cropped one copied."""
+    products = n * math.prod(sizes) * out_channels * math.prod(k)
+    full = n * out_channels * math.prod((m - 1) * si + di * (ki - 1) + 1 + oi
+                                        for m, si, di, ki, oi in zip(sizes, s, d, k, op))
+    return (products + full) * itemsize
+
+
 def conv(x: np.ndarray, w: np.ndarray, b, s, pads, d, groups: int,
          count: list | None = None) -> np.ndarray:
     """PyTorch's ConvNd: w is (OUT, C/g, *k). One matmul per group, weights on the left:
@@ -90,8 +119,7 @@ def conv(x: np.ndarray, w: np.ndarray, b, s, pads, d, groups: int,
         xp, last = _phases(pad(x, pads), k, s, d, out) if nd > 1 and s[-1] > 1 else \
             (pad(x, pads), None)
         rest = int(np.prod(out[1:]))                             # positions in one row
-        per_row = n * c * int(np.prod(k)) * rest * x.itemsize
-        rows = max(1, min(out[0], CHUNK_BYTES // max(per_row, 1)))
+        rows, per_row = _band(n, c, k, out, x.itemsize)
         y = np.empty((n, g, out_ch // g, out[0] * rest), dtype=np.result_type(x, w))
         space = np.empty(rows * per_row // x.itemsize, dtype=x.dtype)
         everything = (slice(None),) * 2

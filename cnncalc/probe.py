@@ -25,7 +25,7 @@ from typing import Iterator
 from . import ir
 from .analysis import analyze_net
 from .errors import CnnCalcError
-from .execute import _Run, peak_bytes
+from .execute import _Run, estimate_peak
 from .walk import walk
 
 CHUNK_BYTES = 256 * 2 ** 20  # a pass at a time holds about this much
@@ -41,7 +41,7 @@ def measure_fields(net: ir.Net, memory_limit: int | None = None) -> dict[tuple, 
     shape = tuple(narrow.input.shape)
     embedded = _starts_with_embed(net)
     sizes = shape if embedded else shape[1:]   # token positions, or the spatial axes
-    per_item = max(peak_bytes(analyze_net(narrow), "float32"), 1)
+    per_item = max(estimate_peak(narrow, "float32")[1], 1)
     budget = CHUNK_BYTES if memory_limit is None else min(CHUNK_BYTES, memory_limit)
     chunk = max(1, budget // per_item)
     fields: dict[tuple, list] = {}

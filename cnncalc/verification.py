@@ -93,12 +93,14 @@ def verify_net(net: ir.Net, seed: int = 0, dtype: str = "float32",
     measured = measure_fields(net, memory_limit)
     sizes = _probed_sizes(net)
     real = _RealPositions(analysis.inputs, rows)
-    walk(net.body, real, tuple(np.ones(n, dtype=bool) for n in sizes))
+    walk(net.body, real, tuple(_Reach(np.ones(n, dtype=bool), np.ones(n, dtype=bool))
+                               for n in sizes))
     names = axis_names(len(sizes))
     for row in report.rows:
+        reach = real.found[row.path]
         for a, (field, seen) in enumerate(zip(analysis.fields[row.path], measured[row.path])):
-            differences.extend(_field_differences(row, names[a], field, seen, sizes[a],
-                                                  real.found[row.path][a]))
+            filled = reach[a].only & _alive(reach, a)
+            differences.extend(_field_differences(row, names[a], field, seen, sizes[a], filled))
     differences.sort(key=lambda d: d.index)
     return Verified(report, differences, len(report.rows))
 
@@ -109,45 +111,71 @@ def _probed_sizes(net: ir.Net) -> tuple:
     return tuple(net.input.shape) if embedded else tuple(net.input.shape[1:])
 
 
+class _Reach(NamedTuple):
+    """Along one probed axis, per output position (one for a vector): `only`, every input
+    position it reads, through every layer before, is real input — no padding, and no
+    position a transposed convolution cropped; `some`, at least one is."""
+    only: Any
+    some: Any
+
+
+def _alive(axes: tuple, a: int) -> bool:
+    """A change along axis `a` reaches this row at all only if, along every other axis,
+    some output position reads real input: the probe changes whole slices, and a layer
+    reads a box of positions, so what reaches is a product over the axes."""
+    return all(r.some.any() for b, r in enumerate(axes) if b != a)
+
+
 class _RealPositions(Visitor):
-    """Which output positions of each row read input only — no padding, and no position a
-    transposed convolution cropped — through every layer before: along each probed axis, a
-    boolean per output position (one for a vector). There, and only there, a field (the hull
-    of what it reads, not clipped: dsl.md §5) is exactly what a change can reach."""
+    """Which output positions of each row read input only (`_Reach`). There, when a change
+    can reach the row at all, a field (the hull of what it reads, not clipped: dsl.md §5) is
+    exactly what a change reaches."""
 
     def __init__(self, inputs: dict, rows: dict):
         self.inputs, self.rows = inputs, rows
         self.found: dict[tuple, tuple] = {}
 
-    def layer(self, layer, path, real):
+    def layer(self, layer, path, axes):
         x, y = self.inputs[path], self.rows[path].output_shape
         reads = layer.kind.reads(layer, x) if len(x) > 1 and len(y) > 1 else None
         if len(y) == 1:  # a vector: one output combines every position left
-            out = tuple(r[:1] & r.all() for r in real)
+            out = tuple(_Reach(r.only[:1] & r.only.all(), r.some[:1] | r.some.any())
+                        for r in axes)
         elif reads is None:
-            out = real
+            out = axes
         else:
-            out = tuple(_read_real(r, how, n) for r, how, n in zip(real, reads, y[1:]))
-            out += real[len(out):]
+            out = tuple(_read(r, how, n) for r, how, n in zip(axes, reads, y[1:]))
+            out += axes[len(out):]
         self.found[path] = out
         return out
 
-    def branch_inputs(self, merge, path, real):
-        return [real] * len(merge.branches)
+    def branch_inputs(self, merge, path, axes):
+        return [axes] * len(merge.branches)
 
-    def join(self, merge, path, real, outs):
+    def join(self, merge, path, axes, outs):
         import numpy as np
 
-        out = tuple(np.logical_and.reduce(np.broadcast_arrays(*axis)) for axis in zip(*outs))
+        # a branch that no change reaches gives nothing to the merge, though the analysis
+        # counts its field: its positions read real input only where every branch is alive
+        live = [[_Reach(r.only & _alive(o, a), r.some & _alive(o, a)) for a, r in enumerate(o)]
+                for o in outs]
+        out = tuple(_Reach(np.logical_and.reduce(np.broadcast_arrays(*(r.only for r in rs))),
+                           np.logical_or.reduce(np.broadcast_arrays(*(r.some for r in rs))))
+                    for rs in zip(*live))
         self.found[path] = out
         return out
 
 
-def _read_real(real, reads, n: int):
+def _read(reach: _Reach, reads, n: int) -> _Reach:
     import numpy as np
 
-    return np.array([all(0 <= j < len(real) and real[j] for j in reads.indices(i))
-                     for i in range(n)], dtype=bool)
+    only, some = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    for i in range(n):
+        read = [j for j in reads.indices(i)]
+        inside = [j for j in read if 0 <= j < len(reach.only)]
+        only[i] = len(inside) == len(read) and all(reach.only[j] for j in inside)
+        some[i] = any(reach.some[j] for j in inside)
+    return _Reach(only, some)
 
 
 def _field_differences(row, axis: str, field: AxisRF, seen, n: int, real) -> list[Difference]:

@@ -85,11 +85,12 @@ def test_a_run_too_large_for_the_memory_is_refused_before_it_starts():
 
 
 def test_the_estimate_covers_the_tensors():
-    from cnncalc.execute import peak_bytes
+    from cnncalc.api import _net
+    from cnncalc.execute import estimate_peak
 
-    report = cnncalc.analyze("input 3x8x8 | conv 8 k3")
-    assert peak_bytes(report, "float32") >= 224 * 4      # (3·3·3 + 1)·8 parameters
-    assert peak_bytes(report, "float64") >= 224 * 8
+    net = _net("input 3x8x8 | conv 8 k3", None, 10_000, None, None)[0]
+    assert estimate_peak(net, "float32")[1] >= 224 * 4      # (3·3·3 + 1)·8 parameters
+    assert estimate_peak(net, "float64")[1] >= 224 * 8
 
 
 @pytest.mark.parametrize("spec", ["input 3x9x9 | avgpool k3 s2 p1 ceil",
@@ -99,3 +100,49 @@ def test_float32_stays_float32(spec):
     # --dtype float32 is what the run computes in: no layer may widen it behind its back
     assert cnncalc.run(spec).dtype == np.float32
     assert cnncalc.run(spec, dtype="float64").dtype == np.float64
+
+
+# --- the memory guard's estimate against what a run holds (tracemalloc sees every array
+# NumPy allocates); benchmarks/memory.py does the same for every example -------------------
+
+MEASURED_SPECS = [
+    "input 16x64x64 | conv 16 k3 p1", "input 16x64x64 | conv 16 k3 s2 p1 | relu",
+    "input 16x64x64 | conv 32 k5 p=same d2", "input 16x32x32 | deconv 16 k4 s2 p1",
+    "input 8x16x16x16 | deconv 4 k3 s2 p1 op1", "input 16x64x64 | maxpool k3 s2 p1 ceil",
+    "input 16x64x64 | avgpool out=5",
+    "input 16x64x64 | residual { conv 16 k3 p1 | bn | relu | conv 16 k3 p1 }",
+    "input 16x64x64 | concat { conv 8 k1 } { conv 8 k3 p1 } { maxpool k3 s1 p1 }",
+    "input 16x64x64 | mul { relu } { avgpool global }",
+    "input 16x64x64 | dwconv k3 p1 | gelu | softmax", "input 16x64x64 | lrn 5",
+    "input 16x64x64 | conv 16 k1 s2 | upsample 3", "input 16x32x32 | fc 100",
+    "input 16x32x32x8 | conv 8 k3 p1", "input 16x1000 | conv 16 k7 p3 | maxpool k2",
+    "input 100 | embed 1000 64 | conv 32 k3",
+]
+
+
+@pytest.fixture(scope="module")
+def warmed_up():
+    # NumPy's random generator takes about 1 MiB the first time one is made, once a process
+    from cnncalc.api import _net
+    from cnncalc.execute import run_net
+
+    run_net(_net("input 1x4x4 | conv 1 k3", None, 10, None, None)[0])
+
+
+@pytest.mark.parametrize("spec", MEASURED_SPECS)
+def test_the_memory_estimate_covers_what_a_run_holds(spec, warmed_up):
+    import tracemalloc
+
+    from cnncalc.api import _net
+    from cnncalc.execute import estimate_peak, run_net
+
+    net = _net(spec, None, 10_000, None, None)[0]
+    estimate = estimate_peak(net, "float32")[1]
+    tracemalloc.start()
+    try:
+        run_net(net)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak > 256 * 2 ** 10  # arrays, not Python's own objects, decide the figure
+    assert peak <= estimate <= 2 * peak, (estimate, peak)

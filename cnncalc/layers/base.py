@@ -13,7 +13,7 @@ from typing import NamedTuple, Any, Callable
 
 from ..errors import CnnCalcError, Span
 from ..ir import Layer, in_layout
-from ..numbers import Conditions, divides, show, show_shape
+from ..numbers import Conditions, divides, product, show, show_shape
 from .grid import Grid, window_reads
 
 REQUIRED = object()
@@ -174,6 +174,11 @@ class LayerKind:
         that multiplies appends the multiply-accumulates it performed to `count` (verify
         compares them with `macs()`)."""
         return x
+
+    def workspace(self, layer: Layer, x: Shape, y: Shape, batch: int, itemsize: int) -> int:
+        """The bytes `forward` holds at once beside its input, its tensors and its output,
+        for the memory guard: by default one temporary the size of the output."""
+        return batch * product(y) * itemsize
 
     def probe(self, layer: Layer, x, arrays: dict):
         """What a change reaches (`verify`'s receptive-field probe): x holds 1 where the

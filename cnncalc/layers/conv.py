@@ -74,6 +74,14 @@ class Conv(Window):
                         [(a.left, a.right) for a in axes], [a.d for a in axes],
                         self.channels(layer, x.shape[1:])[1], count)
 
+    def workspace(self, layer, x, y, batch, itemsize):
+        from .. import ops
+
+        axes = self.axes(layer, x)
+        return ops.conv_workspace(batch, x[0], [a.k for a in axes], x[1:], [a.s for a in axes],
+                                  [(a.left, a.right) for a in axes], [a.d for a in axes],
+                                  itemsize)
+
 
 @register
 class DepthwiseConv(Conv):
@@ -156,6 +164,13 @@ class Deconv(Window):
         s, p, op, d = (per_axis(layer, o, ndim) for o in ("s", "p", "op", "d"))
         return ops.deconv(x, arrays["weight"], arrays.get("bias"), s, p, op, d,
                           layer.opts["g"], count)
+
+    def workspace(self, layer, x, y, batch, itemsize):
+        from .. import ops
+
+        k, s, op, d = (per_axis(layer, o, len(x) - 1) for o in ("k", "s", "op", "d"))
+        return ops.deconv_workspace(batch, x[0], y[0], k, x[1:], s, op, d, itemsize) + \
+            batch * product(y) * itemsize
 
     def receptive_field(self, layer, x, rf, ctx):
         # The grid becomes s times finer, so the jump divides by s; output o reads input i

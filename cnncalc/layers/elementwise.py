@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..numbers import at_least, greater, is_concrete, plain, show
+from ..numbers import at_least, greater, is_concrete, plain, product, show
 from .base import COUNT, FLAG, RATE, LayerKind, Option, register, require
 
 
@@ -65,8 +65,12 @@ def _activation(name: str, what: str) -> type[LayerKind]:
 
         return ops.activation(self.name, x, inplace=inplace)
 
-    return type(name.capitalize(), (Pointwise,), {"name": name, "summary": f"activation: {what}",
-                                                  "forward": forward, "overwrites": True})
+    members = {"name": name, "summary": f"activation: {what}", "forward": forward,
+               "overwrites": True}
+    if name == "gelu":  # erf value by value: an array of Python floats, about 40 bytes each
+        members["workspace"] = lambda self, layer, x, y, batch, itemsize: \
+            batch * product(y) * 40
+    return type(name.capitalize(), (Pointwise,), members)
 
 
 for _name, _what in ACTIVATIONS.items():
@@ -123,12 +127,16 @@ class LocalResponseNorm(Pointwise):
     summary = "local response normalisation across SIZE neighbouring channels (AlexNet)"
     positional = (Option("size", COUNT, 5, "channels in the window"),)
 
+    def workspace(self, layer, x, y, batch, itemsize):
+        return 4 * batch * product(y) * itemsize  # see forward
+
     def forward(self, layer, x, arrays, count=None):
         """PyTorch's defaults: x / (1 + 1e-4 · mean of x² over `size` channels)^0.75, the
         window from size//2 before to (size - 1)//2 after, zeros beyond the edges."""
         import numpy as np
 
         size = layer.opts["size"]
+        # x², padded, the running sum and the mean: the memory guard counts four such arrays
         sq = np.pad(x * x, [(0, 0), (size // 2, (size - 1) // 2)] + [(0, 0)] * (x.ndim - 2))
         mean = sum(sq[:, i:i + x.shape[1]] for i in range(size)) / size
         return x / (1 + 1e-4 * mean) ** 0.75

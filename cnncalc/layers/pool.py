@@ -5,7 +5,7 @@ from __future__ import annotations
 from math import gcd
 
 from ..numbers import (at_least, ceil_div, divides, equal, exact_div, floor_div, half,
-                       is_concrete, mod, plain, where)
+                       is_concrete, mod, plain, product, where)
 from .base import (AXES, FLAG, AxisRF, Option, axis_names, combined, concrete, fail, per_axis,
                    register, require, spatial, through)
 from .grid import Reads, window_reads
@@ -88,6 +88,20 @@ class Pool(Window):
                 a.grid is None and n % o == 0 for a, n, o in zip(rf, x[1:], outs)):
             return tuple(out) + tuple(rf[len(out):])  # symbolic, or even windows: exact
         return through(rf, self.reads(layer, x), out)
+
+    def workspace(self, layer, x, y, batch, itemsize):
+        mode = self.mode(layer)
+        if mode == "global":
+            return 0
+        if mode == "adaptive":  # uneven windows: each taken out, then the results joined
+            return 2 * batch * product(x) * itemsize
+        # the padded input, with at most one window more on the right in ceil mode
+        axes, ceil = self.axes(layer, x), layer.opts["ceil"]
+        if not (ceil or any(a.left or a.right for a in axes)):
+            return 0
+        padded = product(a.n + a.left + a.right + (a.d * (a.k - 1) + 1 if ceil else 0)
+                         for a in axes)
+        return batch * x[0] * padded * itemsize
 
     def reads(self, layer, x):
         mode = self.mode(layer)
