@@ -59,7 +59,7 @@ def explain(spec, *, input: str | None = None, dtype: str = "float32",
 def run(spec, x=None, *, seed: int = 0, weights=None, dtype: str = "float32",
         input: str | None = None, bindings: dict | None = None,
         max_layers: int = _build.DEFAULT_MAX_LAYERS, stdin=None,
-        memory_limit: int | None = None, on_warnings=None):
+        memory_limit: int | None = None, on_warnings=None, x_from: str = ""):
     """Run the net forward in NumPy (inference): the output array, (N, *output shape).
 
     `x` is an array (N, *input shape), random (seeded) if None; `weights` a dict or the path
@@ -67,7 +67,8 @@ def run(spec, x=None, *, seed: int = 0, weights=None, dtype: str = "float32",
     numpy.savez loads into a spec whose paths spell its module names), else seeded random.
     A run that would need more than `memory_limit` bytes (default: half the free memory) is
     refused before it starts. `on_warnings`, if given, is called with the analysis's
-    warnings before the run.
+    warnings before the run; `x_from` names where `x` was read (`--input-npy X.npy`), for
+    an error about its shape.
 
     >>> run("input 1x4x4 | maxpool k2", [[[[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0],
     ...                                     [1, 2, 3, 4]]]]).tolist()
@@ -80,7 +81,7 @@ def run(spec, x=None, *, seed: int = 0, weights=None, dtype: str = "float32",
         _fits(net, dtype, memory_limit, on_warnings)
     if weights is not None and not isinstance(weights, dict):
         weights = load_arrays(weights, "--weights")
-    return run_net(net, x, seed=seed, weights=weights, dtype=dtype)
+    return run_net(net, x, seed=seed, weights=weights, dtype=dtype, x_from=x_from)
 
 
 def verify(spec, *, seed: int = 0, dtype: str = "float32", input: str | None = None,

@@ -281,15 +281,39 @@ class _Builder:
                     raise CnnCalcError(f"'{arg.name}' is given twice", arg.name_span)
                 bound[arg.name] = self.value(arg.value, env)
         for p in d.params:
+            if p.name not in bound and p.default is None:
+                raise CnnCalcError(f"'{d.name}' needs a value for '{p.name}'", a.span)
+
+        def default(p: t.Param, waiting: tuple) -> None:
+            """A default may use the other parameters (`def f(c=d, d=1)`): those it uses
+            are given their values first."""
+            for name in _names(p.default):
+                q = params.get(name.name)
+                if q is None or q.name in bound:
+                    continue
+                if q is p:
+                    raise CnnCalcError(f"the default of '{p.name}' uses '{p.name}' itself",
+                                       name.span)
+                if q.name in waiting:
+                    raise CnnCalcError(f"the defaults of '{p.name}' and '{q.name}' depend on "
+                                       f"each other: give one a value of its own", name.span)
+                default(q, waiting + (p.name,))
+            bound[p.name] = self.value(p.default, bound)
+
+        for p in d.params:
             if p.name not in bound:
-                if p.default is None:
-                    raise CnnCalcError(f"'{d.name}' needs a value for '{p.name}'", a.span)
-                bound[p.name] = self.value(p.default, bound)
+                default(p, ())
         key = (d.name, tuple(bound.items()))
         entries = self.expanded.get(key)
         if entries is None:  # a def is expanded once per distinct set of arguments
             self.enter(a.span)
-            entries = self.stmts(d.body, bound)
+            try:
+                entries = self.stmts(d.body, bound)
+            except CnnCalcError as e:
+                if e.span is not None and not a.span.start <= e.span.start < a.span.end:
+                    # found inside the def: the call says with which values
+                    e.noted(f"in this call of '{d.name}'", a.span)
+                raise
             self.depth -= 1
             self.expanded[key] = entries
         return (self.seq(entries, a.span, name=d.name), None, sum(e[2] for e in entries) + 1)
@@ -583,6 +607,20 @@ def _names_in(e: t.Expr):
     elif isinstance(e, t.PerAxis):
         for item in e.items:
             yield from _names_in(item)
+
+
+def _names(e: t.Expr):
+    """The names an expression uses, in the order written."""
+    if isinstance(e, t.Name):
+        yield e
+    elif isinstance(e, t.Neg):
+        yield from _names(e.operand)
+    elif isinstance(e, t.BinOp):
+        yield from _names(e.left)
+        yield from _names(e.right)
+    elif isinstance(e, (t.PerAxis, t.Tuple)):
+        for item in e.items:
+            yield from _names(item)
 
 
 def _note_resolved(e: t.Expr, value: Any, env, resolved: list) -> None:

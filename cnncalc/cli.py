@@ -367,7 +367,8 @@ def run_command(spec, seed, input_npy, weights, save_output, dtype, input_shape,
     warnings = _Warnings(no_warn, quiet, strict)
     y = _call(run_net, spec, x, seed=seed, weights=weights, dtype=dtype, input=input_shape,
               bindings=bindings, max_layers=max_layers, memory_limit=memory_limit,
-              on_warnings=warnings, _warnings=warnings)
+              on_warnings=warnings, _warnings=warnings,
+              x_from=f"--input-npy {input_npy}" if input_npy else "")
     seconds = time.perf_counter() - start
     if save_output:
         import numpy as np

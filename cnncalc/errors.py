@@ -133,6 +133,13 @@ class CnnCalcError(Exception):
         self.message = message
         self.span = span
         self.where = where  # the file, for errors that have no position in it
+        self.notes: list[tuple[str, Span]] = []  # where else to look: the call of a def
+
+    def noted(self, message: str, span: Span) -> "CnnCalcError":
+        """The error with a note pointing at more text that led to it (printed after it,
+        `FILE:LINE:COL: note: …`, as compilers do)."""
+        self.notes.append((message, span))
+        return self
 
     @property
     def line(self) -> int | None:
@@ -143,7 +150,8 @@ class CnnCalcError(Exception):
         return self.span.col if self.span else None
 
     def render(self) -> str:
-        return render_diagnostic("error", self.message, self.span, self.where)
+        return "\n".join([render_diagnostic("error", self.message, self.span, self.where)] +
+                         [render_diagnostic("note", m, span) for m, span in self.notes])
 
     def __str__(self) -> str:
         return self.render()

@@ -77,7 +77,7 @@ class _Peak(_Analysis):
 
 
 def run_net(net: ir.Net, x=None, *, seed: int = 0, weights: dict | None = None,
-            dtype: str = "float32", runner: type | None = None):
+            dtype: str = "float32", runner: type | None = None, x_from: str = ""):
     """The output array (N, *output shape) for the input `x` (N, *input shape), random
     (seeded) where not given; the weights from `weights` or seeded random."""
     import numpy as np
@@ -95,8 +95,14 @@ def run_net(net: ir.Net, x=None, *, seed: int = 0, weights: dict | None = None,
     else:
         x = np.asarray(x)
         if x.shape[1:] != shape:
+            takes = f"N x {'x'.join(map(str, shape))}"
+            if x_from:  # the file is what is wrong, as far as anyone can tell
+                line = net.input.span.line if net.input.span is not None else None
+                raise CnnCalcError(f"the array is {'x'.join(map(str, x.shape))}; the spec's "
+                                   f"input{f' (line {line})' if line else ''} takes {takes}",
+                                   where=x_from)
             raise CnnCalcError(f"the input array is {'x'.join(map(str, x.shape))}; the spec "
-                               f"takes N x {'x'.join(map(str, shape))}", net.input.span)
+                               f"takes {takes}", net.input.span)
         if x.dtype.kind in "fiu":
             x = x.astype(dtype, copy=False)
     runner = (runner or _Run)(weights, rng, np.dtype(dtype))

@@ -392,3 +392,37 @@ def test_an_input_alone_shows_its_size():
 
 def test_an_input_alone_through_the_api():
     assert cnncalc.analyze("input 3x32x32").totals.output_shape == (3, 32, 32)
+
+
+# --- defs, --input and shapes with parentheses (the catalogue's loose ends) ---------------
+
+def test_an_error_inside_a_def_notes_each_call_that_led_to_it():
+    spec = "def f(c) { conv c k3 }\ndef g(c) { f(c) }\ninput 3x8x8\ng(2x2)"
+    result = run("analyze", spec)
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    line, col = pos(spec, "c k3")
+    assert lines[0] == f"<spec>:{line}:{col}: error: 'out' takes one value, not one per axis"
+    line, col = pos(spec, "f(c) }")
+    assert lines[3] == f"<spec>:{line}:{col}: note: in this call of 'f'"
+    line, col = pos(spec, "g(2x2)")
+    assert lines[6] == f"<spec>:{line}:{col}: note: in this call of 'g'"
+    assert lines[8].strip() == "^~~~~~"  # under all of g(2x2)
+
+
+def test_a_default_may_use_a_later_parameter():
+    # c = 2·d, d = e + 1, e given as 1: c = 2·(1 + 1) = 4 filters of 3x3x3, 4·27 + 4 = 112
+    spec = "def f(c=d*2, d=e+1, e=3) { conv c k3 }\ninput 3x8x8\nf(e=1)"
+    (row,) = cnncalc.analyze(spec).rows
+    assert row.output_shape == (4, 6, 6) and row.params == 4 * 27 + 4
+    # … and without e, e = 3: d = 4, c = 8
+    (row,) = cnncalc.analyze(spec.replace("f(e=1)", "f()")).rows
+    assert row.output_shape == (8, 6, 6)
+
+
+def test_input_option_may_repeat_the_keyword():
+    # the spec's own line, pasted into --input: read as 3x8x8, 8·27 + 8 = 224 parameters
+    result = run("analyze", "--json", "conv 8 k3", "--input", "input 3x8x8 batch=2")
+    data = json.loads(result.stdout)
+    assert data["input"]["shape"] == [3, 8, 8] and data["input"]["batch"] == 2
+    assert data["totals"]["params"] == 224

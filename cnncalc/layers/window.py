@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from .. import formulas as f
-from ..numbers import at_least, decide, equal, is_concrete, product, show
+from ..numbers import at_least, decide, decimal_text, equal, is_concrete, product, show
 from ..trace import hidden, worked
 from .base import (AXES, COUNT, PADDING, AxisRF, Context, LayerKind, Option, axis_names,
                    per_axis, require, spatial, through, concrete)
@@ -121,7 +121,7 @@ class Window(LayerKind):
             pad = hidden(a.left)
             pads = pad + pad if a.left == a.right else pad + hidden(a.right)  # 2·1 or 0 + 1
             text, exact = worked(f.conv_out, a.n, a.k, a.s, pads, hidden(a.d))
-            value = f"{float(exact):.2f}" if is_concrete(exact) else show(exact)
+            value = decimal_text(exact, ".2f") if is_concrete(exact) else show(exact)
             sums.append(f"{text} = {value}")
             parts.append(f"the last {left_over} {name if left_over > 1 else name[:-1]}")
         verb = "are" if len(parts) > 1 or unused[0][2] > 1 else "is"

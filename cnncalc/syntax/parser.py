@@ -64,7 +64,11 @@ def axis_split(text: str) -> list[str]:
 def parse_input_override(source: Source) -> t.Input:
     """The shape given with --input: `3x320x320`, optionally with layout= / batch=."""
     p = _Parser(source)
-    inp = p.input(keyword=False)
+    first = p.peek()
+    # `--input "input 3x8x8"`, as the spec's own line is written: the keyword is read past
+    written = first.kind == WORD and first.text.lower() == "input" and \
+        p.peek(1).kind == WORD and p.peek(1).start > first.end
+    inp = p.input(keyword=written)
     if p.peek().kind != EOF:
         raise p.error(f"unexpected {p.describe(p.peek())} after the shape", p.peek())
     return inp
@@ -219,6 +223,12 @@ class _Parser:
                 depth = self.depth
                 items.append(self.atom(tight=True))
                 self.depth = depth
+                after = self.peek()
+                if after.kind == WORD and after.start == self.prev().end and \
+                        after.text[:1] in "xX×":
+                    rest = ", ".join(axis_split(after.text[1:])) or "…"
+                    raise self.error(f"after a size in parentheses, separate the sizes with "
+                                     f"commas: input {items[-1].span.text}, {rest}", after)
             else:
                 raise self.error(f"expected a shape such as 3x224x224 after 'input', found "
                                  f"{self.describe(tok)}", tok)
@@ -234,7 +244,14 @@ class _Parser:
             elif len(items) == 1:  # 3x224x224: split at x
                 dims.extend(self.shape_parts(item))
             else:  # 3,H,max_len: commas separate, so a name may hold an x
-                dims.append(self.word_value(item))
+                value = self.word_value(item)
+                if isinstance(value, t.PerAxis):
+                    raise CnnCalcError(f"'{item.text}' is several sizes, but commas already "
+                                       f"separate this shape's sizes: write it with x "
+                                       f"throughout or with commas throughout "
+                                       f"({', '.join(axis_split(item.text))}, …)",
+                                       value.span)
+                dims.append(value)
         options = []
         while self.peek().kind == WORD and self.is_op(self.peek(1), "="):
             option = self.named()
@@ -287,8 +304,14 @@ class _Parser:
             elif _IDENT.match(piece):
                 parts.append(t.Name(piece, span))
             else:
-                raise CnnCalcError(f"cannot read '{piece or tok.text}' as a dimension of a shape",
-                                   span if piece else self.span(tok))
+                hint = ""
+                nxt = self.toks[self.toks.index(tok) + 1] if tok in self.toks else None
+                if tok.text[-1:] in "xX×" and nxt is not None and self.is_op(nxt, "(") and \
+                        nxt.start == tok.end:  # 1x(1+1)
+                    hint = (f": with a size in parentheses, separate the sizes with commas "
+                            f"(input {', '.join(p for p in axis_split(tok.text) if p)}, (…))")
+                raise CnnCalcError(f"cannot read '{piece or tok.text}' as a dimension of a "
+                                   f"shape{hint}", span if piece else self.span(tok))
             pos += len(piece) + 1
         return parts
 
@@ -403,6 +426,10 @@ class _Parser:
             if not self.next_is_brace(allow_newlines=False):
                 raise self.error("expected '{' after 'shortcut'", self.peek())
             shortcut = self.branch()
+        elif kind == "residual" and self.next_is_brace(allow_newlines=False):
+            raise self.error("'residual' takes one branch, added to its input (or to a "
+                             "'shortcut { … }' branch): for two branches added, write "
+                             "add { … } { … }", self.peek())
         return t.Block(kind, tuple(branches), shortcut, self.span(kw, self.prev()),
                        self.span(kw))
 
