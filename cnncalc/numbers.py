@@ -35,6 +35,11 @@ MAX_DEGREE = 8
 # ceil-mode pools of stride S 85); one that grows from layer to layer (a stride that is a
 # name, under pools with ceil) makes sympy crawl long before it is unreadable.
 MAX_SIZE_NODES = 100
+# A receptive field with names: where branches meet, a field that a name decides is the
+# largest of each branch's, and those maxima nest from block to block (EfficientNet with its
+# kernel and stride as names: 417 parts after its second stage, 1,748 after its third, and
+# minutes to print); fields of real networks with names in their sizes hold a few parts.
+MAX_FIGURE_NODES = 500
 _LIMITS = {digits: 10 ** digits for digits in (MAX_DIGITS, MAX_FIGURE_DIGITS)}
 
 
@@ -335,16 +340,19 @@ def bounded(value, span: Span | None, what: str | Callable[[], str] = "this valu
 
 def bounded_figures(values, span: Span | None, what: str | Callable[[], str]) -> None:
     """`bounded(v, span, what, figure=True)` for each value, with a quick path for the ints
-    that nearly every figure is (it runs for every row)."""
+    that nearly every figure is (it runs for every row); a figure with names has at most
+    MAX_FIGURE_NODES parts."""
     limit = _LIMITS[MAX_FIGURE_DIGITS]
     for v in values:
         if type(v) is not int or not -limit < v < limit:
             bounded(v, span, what, figure=True)
+            bounded_size(v, span, what if callable(what) else lambda: what, MAX_FIGURE_NODES)
 
 
-def bounded_size(value, span: Span | None, what: Callable[[], str]) -> None:
-    """A tensor size that is a formula has at most MAX_SIZE_NODES parts (shared parts
-    counted each time they occur), or the located error."""
+def bounded_size(value, span: Span | None, what: Callable[[], str],
+                 most: int = MAX_SIZE_NODES) -> None:
+    """A tensor size that is a formula has at most `most` parts (shared parts counted each
+    time they occur), or the located error."""
     if is_concrete(value) or not hasattr(value, "args"):
         return
     sizes: dict = {}
@@ -358,8 +366,8 @@ def bounded_size(value, span: Span | None, what: Callable[[], str]) -> None:
             stack.extend((a, False) for a in e.args if a not in sizes)
             continue
         sizes[e] = 1 + sum(sizes[a] for a in e.args)
-        if sizes[e] > MAX_SIZE_NODES:
-            raise CnnCalcError(f"{what()} is a formula of more than {MAX_SIZE_NODES} parts (the "
+        if sizes[e] > most:
+            raise CnnCalcError(f"{what()} is a formula of more than {most} parts (the "
                                f"limit of what cnncalc computes with): give its names values "
                                f"with -D", span)
 

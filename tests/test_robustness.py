@@ -3,6 +3,7 @@ exception (a traceback for the user). Hypothesis builds specs from the language'
 and from arbitrary text."""
 
 import os
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -295,3 +296,18 @@ def test_a_size_with_names_has_at_most_100_parts():
     with pytest.raises(cnncalc.CnnCalcError, match="more than 100 parts") as e:
         cnncalc.analyze(two + " | maxpool k2 s=S ceil")
     assert e.value.col == len(two) + 4      # the third maxpool, after " | "
+
+
+def test_a_receptive_field_formula_that_nests_without_end_is_refused():
+    # EfficientNet with the kernel and stride of each stage's first block as a name: where a
+    # residual block meets its shortcut, the field is the larger of the two, which the name
+    # leaves undecided, so a maximum nests in every block (minutes in sympy before the limit)
+    text = (Path(__file__).parent / "regressions" /
+            "symbolic-kernel-stride-efficientnet.cnn").read_text()
+    with pytest.raises(cnncalc.CnnCalcError) as raised:
+        cnncalc.analyze(text)
+    assert "the receptive field of stage3." in raised.value.message
+    assert "is a formula of more than 500 parts" in raised.value.message
+    # the same net with the names given values is analysed: -D n3=3 is the original's k3 s2
+    report = cnncalc.analyze(text, bindings={"n3": 3})
+    assert report.totals.output_shape == (1000,)

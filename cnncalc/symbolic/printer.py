@@ -113,8 +113,9 @@ class _Printer:
         """
         if not e.has(sympy.floor):
             return e
-        e = e.replace(lambda x: x.is_Add, _fold_constant)
-        return e.replace(lambda x: isinstance(x, sympy.floor), self._stand_in)
+        e = _bottom_up(e, lambda x: _fold_constant(x) if x.is_Add else x, {})
+        return _bottom_up(e, lambda x: self._stand_in(x) if isinstance(x, sympy.floor) else x,
+                          {})
 
     def _stand_in(self, f):
         kind, num, div, outside = self._rounding(f.args[0])
@@ -377,6 +378,23 @@ class _Printer:
             name = "Eq" if op == "==" else "Ne"
             return f"{name}({self._p(e.lhs)[0]}, {self._p(e.rhs)[0]})", _ATOM
         return f"{lhs} {op} {rhs}", _REL
+
+
+def _bottom_up(e, fn, done: dict):
+    """`fn` applied to every subexpression after its arguments, as sympy's `replace` does,
+    but each distinct subexpression once: a size after many strided layers with a symbolic
+    stride holds the size before it several times over, and `replace` walks it as a tree,
+    which takes time exponential in the depth (minutes for EfficientNet with k and s names)."""
+    if e in done:
+        return done[e]
+    args = e.args
+    if args and e.has(sympy.floor):
+        new = tuple(_bottom_up(a, fn, done) for a in args)
+        out = fn(e.func(*new) if new != args else e)
+    else:
+        out = fn(e)
+    done[e] = out
+    return out
 
 
 def _fold_constant(add):
