@@ -1,0 +1,170 @@
+"""The commands that analyse a spec: analyze, solve, explain."""
+
+from __future__ import annotations
+
+import re
+import sys
+
+import click
+
+from ..analysis import DTYPE_BYTES
+from ..build import EXPLAIN_MAX_LAYERS
+from ..errors import CnnCalcError
+from .common import (BINDINGS, INPUT, MAX_LAYERS, NAME, NO_COLOR, Warnings, call, fail,
+                     literal_option, main, max_layers_option, warning_options)
+
+
+@main.command()
+@click.argument("spec")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (stdout).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown", "csv"]),
+              default=None, help="Output format.  [default: table]")
+@click.option("--depth", type=click.IntRange(min=1), default=None,
+              help="Fold rows nested deeper than N levels into their block.")
+@INPUT
+@click.option("--dtype", default="float32", show_default=True,
+              type=click.Choice(list(DTYPE_BYTES), case_sensitive=False),
+              help="Element type for the memory figures.")
+@warning_options
+@NO_COLOR
+@MAX_LAYERS
+@BINDINGS
+def analyze(spec, as_json, fmt, depth, input_shape, dtype, strict, quiet, no_warn, no_color,
+            max_layers, bindings):
+    """Per-layer table and totals for SPEC: a .cnn file, '-' (stdin), a bundled example's
+    name (resnet50) or the spec text.
+    Names without a value (input 3xHxW) are symbols: sizes come out as formulas, with the
+    conditions the input must meet."""
+    from ..api import analyze as run_analysis
+
+    if as_json and fmt not in (None, "json"):
+        raise click.UsageError(f"--json and --format {fmt} ask for two outputs: give one")
+    warnings = Warnings(no_warn, quiet, strict)
+    report = call(run_analysis, spec, input=input_shape, dtype=dtype,
+                   max_layers=max_layers, bindings=bindings, _warnings=warnings)
+    warnings.check(report.warnings)
+    fmt = "json" if as_json else fmt or "table"
+    if fmt == "json":
+        from ..render.json import render as render_json
+
+        click.echo(render_json(report))
+    elif fmt == "table":
+        from ..render.table import print_report
+
+        print_report(report, depth=depth, no_color=no_color)
+    else:
+        from ..render import text
+
+        click.echo(text.render(report, fmt, depth=depth), nl=False)
+    warnings.show(report.warnings)
+
+
+def _range(ctx, param, values) -> dict:
+    """`--range P=0..10` -> {"P": (0, 10)}."""
+    out = {}
+    for item in values:
+        name, sep, span = item.partition("=")
+        lo, dots, hi = span.partition("..")
+        name = name.strip()
+        if not (sep and dots and NAME.match(name) and _INT.match(lo.strip())
+                and _INT.match(hi.strip())):
+            raise click.BadParameter(f"'{item}' is not NAME=LO..HI (e.g. --range P=0..10)")
+        lo, hi = literal_option(lo.strip(), item), literal_option(hi.strip(), item)
+        if lo > hi:
+            raise click.BadParameter(f"'{item}': the range is empty ({lo} > {hi})")
+        out[name] = (lo, hi)
+    return out
+
+
+_INT = re.compile(r"-?[0-9]+\Z")
+
+
+@main.command()
+@click.argument("spec")
+@click.option("--output", "output", metavar="SHAPE",
+              help="The output shape wanted, e.g. 1x4x4; a name of the input (64xHxW) means "
+                   "for every value of it.")
+@click.option("--max-params", type=click.IntRange(min=0), help="At most this many parameters.")
+@click.option("--max-macs", type=click.IntRange(min=0), help="At most this many MACs.")
+@click.option("--rf", type=click.IntRange(min=1), help="The final receptive field equals N.")
+@click.option("--range", "ranges", metavar="NAME=LO..HI", multiple=True, callback=_range,
+              help="Search NAME from LO to HI (repeatable); defaults depend on what the name "
+                   "is (padding 0..10, kernel 1..11, stride 1..8, repeat 1..32 ...).")
+@BINDINGS
+@INPUT
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+@warning_options
+@NO_COLOR
+@MAX_LAYERS
+def solve(spec, output, max_params, max_macs, rf, ranges, bindings, input_shape, as_json,
+          strict, quiet, no_warn, no_color, max_layers):
+    """Every value of SPEC's unknown names that meets the constraints (at least one of
+    --output, --max-params, --max-macs, --rf). Exit 0 with solutions, 1 with none.
+
+    \b
+      cnncalc solve "input 1x7x7 | conv 1 k3 p=P" --output 1x7x7
+      cnncalc solve "input 1xHxW | conv 1 k=F p=P" --output 1xHxW
+      cnncalc solve "input 64x32x32 | conv 64 k3 p1 * N" --rf 7
+    """
+    from ..solve import solve as run_solve
+
+    answer = call(run_solve, spec, output=output, max_params=max_params, max_macs=max_macs,
+                   rf=rf, ranges=ranges, bindings=bindings, input=input_shape,
+                   max_layers=max_layers)
+    warnings = Warnings(no_warn, quiet, strict)
+    warnings.check(answer.warnings)  # the spec's own (layout, product): not the candidates'
+    if as_json:
+        import json
+
+        click.echo(json.dumps(answer.to_dict(), ensure_ascii=False))
+    else:
+        from ..render.solutions import print_answer
+
+        print_answer(answer, no_color=no_color)
+    warnings.show(answer.warnings)
+    if not answer.solutions:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("spec")
+@click.option("--layer", "layer_path", metavar="PATH",
+              help="Explain one layer (or the layers of one block), by its path: conv1, "
+                   "layer2.0.")
+@click.option("--json", "as_json", is_flag=True, help="The steps as JSON.")
+@INPUT
+@BINDINGS
+@warning_options
+@NO_COLOR
+@max_layers_option(EXPLAIN_MAX_LAYERS)
+def explain(spec, layer_path, as_json, input_shape, bindings, strict, quiet, no_warn,
+            no_color, max_layers):
+    """Every layer's arithmetic written out, formula then numbers, as the course writes it:
+    (N − F + 2P)/S + 1 = (32 − 5 + 2·2)/1 + 1 = 32."""
+    from ..api import explain as run_explain
+
+    warnings = Warnings(no_warn, quiet, strict)
+    report, explained = call(run_explain, spec, input=input_shape, bindings=bindings,
+                              max_layers=max_layers, _warnings=warnings)
+    warnings.check(report.warnings)
+    if layer_path:
+        chosen = [e for e in explained if ".".join(e.path) == layer_path
+                  or ".".join(e.path).startswith(layer_path + ".")]
+        if not chosen:
+            from ..errors import did_you_mean
+
+            known = [".".join(e.path) for e in explained]
+            fail(CnnCalcError(f"no layer '{layer_path}'{did_you_mean(layer_path, known)}",
+                               where="--layer"))
+        explained = chosen
+    if as_json:
+        import json
+
+        from ..render.explain import to_dict
+
+        click.echo(json.dumps(to_dict(report, explained), ensure_ascii=False, indent=1))
+    else:
+        from ..render.explain import print_explained
+
+        print_explained(report, explained, no_color=no_color)
+    warnings.show(report.warnings)
