@@ -38,8 +38,9 @@ MAX_SIZE_NODES = 100
 # A receptive field with names: where branches meet, a field that a name decides is the
 # largest of each branch's, and those maxima nest from block to block (EfficientNet with its
 # kernel and stride as names: 417 parts after its second stage, 1,748 after its third, and
-# minutes to print); fields of real networks with names in their sizes hold a few parts.
-MAX_FIGURE_NODES = 500
+# minutes to print; a field of 300 parts takes explain about 3 s); fields of real networks
+# with names in their sizes hold a few parts.
+MAX_FIGURE_NODES = 300
 _LIMITS = {digits: 10 ** digits for digits in (MAX_DIGITS, MAX_FIGURE_DIGITS)}
 
 

@@ -306,8 +306,8 @@ def test_a_receptive_field_formula_that_nests_without_end_is_refused():
             "symbolic-kernel-stride-efficientnet.cnn").read_text()
     with pytest.raises(cnncalc.CnnCalcError) as raised:
         cnncalc.analyze(text)
-    assert "the receptive field of stage3." in raised.value.message
-    assert "is a formula of more than 500 parts" in raised.value.message
+    assert raised.value.message.startswith("the receptive field of stage")
+    assert "is a formula of more than 300 parts" in raised.value.message
     # the same net with the names given values is analysed: -D n3=3 is the original's k3 s2
     report = cnncalc.analyze(text, bindings={"n3": 3})
     assert report.totals.output_shape == (1000,)

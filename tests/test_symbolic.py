@@ -673,3 +673,19 @@ def test_json_lists_the_symbols_to_read_its_strings_back(spec):
         parsed = sympy.sympify(text, locals=local)
         assert parsed.free_symbols <= set(r.symbols), text
         assert at(parsed, env) == at(value, env), text
+
+def test_a_maximum_drops_the_arguments_another_always_reaches():
+    import sympy
+
+    from cnncalc.symbolic.normal import extremum
+
+    K = sympy.Symbol("K", integer=True, positive=True)
+    # 3K + 447 − (K + 449) = 2K − 2 ≥ 0 for K ≥ 1: K + 449 can never be the largest
+    got = extremum(sympy.Max(K + 449, 8 * K + 425, evaluate=False), 3 * K + 447, True)
+    assert set(got.args) == {3 * K + 447, 8 * K + 425}
+    # at K = 1, 8K + 425 = 433 > 10K + 421 = 431; from K = 3 on the other way round: both stay
+    got = extremum(sympy.Max(449, 8 * K + 425, evaluate=False), 10 * K + 421, True)
+    assert set(got.args) == {449, 8 * K + 425, 10 * K + 421}
+    # a minimum, the same way: K + 1 ≤ 2K + 1 ≤ 3K + 5 for every K ≥ 1
+    got = extremum(sympy.Min(3 * K + 5, 2 * K + 1, evaluate=False), K + 1, False)
+    assert got == K + 1

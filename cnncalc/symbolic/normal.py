@@ -112,7 +112,81 @@ def extremum(a, b, largest: bool):
             if rest not in best or (const > best[rest] if largest else const < best[rest]):
                 best[rest] = const
     args = [rest + const for rest, const in best.items()]
+    args = _undominated(args, largest)
     return args[0] if len(args) == 1 else kind(*args, evaluate=False)
+
+
+def _undominated(args: list, largest: bool) -> list:
+    """The arguments no other one always reaches (for a Min: stays below): with K ≥ 1,
+    `3K + 447` ≥ `K + 449` (the gap 2K − 2 is never negative), so of the two only
+    `3K + 447` is kept; `8K + 425` and `10K + 421` both stay (8K + 425 is larger at K = 1).
+    Told by a lower bound of the gap (`_lower`), term by term, never by asking sympy (slow);
+    what that bound cannot judge is kept."""
+    if len(args) < 3:  # two are left to the caller's decide, which knows more
+        return args
+    kept = []
+    for i, a in enumerate(args):
+        beaten = False
+        for j, b in enumerate(args):
+            if i == j:
+                continue
+            gap = sympy.expand(b - a if largest else a - b)
+            bound = _lower(gap)
+            # b covers a; of two equal ones the first is kept
+            if bound is not None and bound >= 0 and (gap != 0 or j < i):
+                beaten = True
+                break
+        if not beaten:
+            kept.append(i)
+    return [args[i] for i in kept]
+
+
+def _lower(e):
+    """A lower bound of `e` over the values its symbols may take (a Fraction), or None."""
+    if e.is_Number:
+        return Fraction(int(e.p), int(e.q)) if e.is_Rational else None
+    if e.is_Symbol:
+        return 1 if e.is_positive else 0 if e.is_nonnegative else None
+    if e.is_Add:
+        total = Fraction(0)
+        for term in e.args:
+            coeff, rest = term.as_coeff_Mul()
+            if rest is sympy.S.One:  # the constant
+                total += Fraction(int(coeff.p), int(coeff.q))
+                continue
+            if coeff < 0:
+                return None
+            low = _lower(rest)
+            if low is None:
+                return None
+            total += Fraction(int(coeff.p), int(coeff.q)) * low
+        return total
+    if e.is_Mul:
+        coeff, rest = e.as_coeff_Mul()
+        if coeff < 0:
+            return None
+        low = Fraction(1)
+        for factor in (rest.args if rest.is_Mul else (rest,)):
+            f = _lower(factor)
+            if f is None or f < 0:
+                return None
+            low *= f
+        return Fraction(int(coeff.p), int(coeff.q)) * low
+    if e.is_Pow and e.exp.is_Integer and e.exp > 0:
+        low = _lower(e.base)
+        return None if low is None or low < 0 else low ** int(e.exp)
+    if isinstance(e, (sympy.floor, sympy.ceiling)):
+        low = _lower(e.args[0])
+        if low is None:
+            return None
+        return Fraction(_floor(low)) if isinstance(e, sympy.floor) else Fraction(-_floor(-low))
+    if isinstance(e, sympy.Max):
+        lows = [low for low in map(_lower, e.args) if low is not None]
+        return max(lows) if lows else None
+    if isinstance(e, sympy.Min):
+        lows = [_lower(arg) for arg in e.args]
+        return None if any(low is None for low in lows) else min(lows)
+    return None
 
 
 def _flat_args(v, kind) -> tuple:

@@ -20,6 +20,7 @@ it only writes names sympy's parser knows: floor, ceiling, Mod, Max, Min, Eq, Ne
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import lru_cache
 
 import sympy
 from sympy import Add, Integer, Mul, Pow, Rational, Symbol
@@ -39,7 +40,14 @@ _UNICODE_REL = {"==": "=", "!=": "≠", ">=": "≥", "<=": "≤", ">": ">", "<":
 
 def to_text(expr, order=(), unicode=True) -> str:
     """`expr` (sympy, int or Fraction) as text; `order` lists symbol names by first use."""
-    return _Printer(order, unicode).text(_to_sympy(expr))
+    return _text(_to_sympy(expr), tuple(order), unicode)
+
+
+@lru_cache(maxsize=4096)
+def _text(expr, order: tuple, unicode: bool) -> str:
+    # the same size is printed many times over (each row, explain's every step), and a
+    # formula with floors takes sympy milliseconds to rewrite each time
+    return _Printer(order, unicode).text(expr)
 
 
 def congruence_text(name, modulus, residues, unicode=True) -> str:
