@@ -3,11 +3,12 @@ of its names — or of several names stepped together — one row per value with
 shape, parameters, MACs, memory, whether every stride tiles (no `tiling` warning: no row or
 column dropped) and, where the value is invalid, the located reason.
 
-Each value is analysed on its own, the name bound as `-D` binds it: for ResNet-50 at
-224..640/32 that is faster than analysing the symbolic net once and substituting into its
-closed forms (the ceilings of a symbolic ResNet-50 cost more to build than fourteen concrete
-analyses; `benchmarks/sweep.py` measures both), and an invalid value fails with the same
-located error a concrete analysis gives, without ending the sweep.
+Each value is analysed on its own, the name bound as `-D` binds it. Analysing the symbolic
+net once and substituting into its closed forms is no faster for ResNet-50 at 224..640/32
+(`benchmarks/sweep.py`: about 0.2 s either way, on a shared machine), and it would still have
+to decide each layer's tiling and validity condition per value; analysed on its own, an
+invalid value fails with the same located error a concrete analysis gives, and the sweep
+goes on.
 """
 
 from __future__ import annotations
