@@ -60,14 +60,14 @@ def sweep(spec, name, values=None, *, input: str | None = None, dtype: str = "fl
           bindings: dict | None = None, memory: str = "inference", optimizer: str = "adam",
           max_layers: int = _build.DEFAULT_MAX_LAYERS, stdin=None):
     """The spec at each value of its symbol `name` (or of several names together: `name` a
-    dict {name: values}): a `sweep.Sweep`, one row per value with the output shape, MACs,
+    dict {name: values}): a `sweeps.Sweep`, one row per value with the output shape, MACs,
     memory, whether every stride tiles, or where the value fails.
 
     >>> rows = sweep("input 3xHxH | conv 8 k3 s2", "H", range(7, 10)).rows
     >>> [(r.values["H"], r.output_shape, r.tiles) for r in rows]
     [(7, (8, 3, 3), True), (8, (8, 3, 3), False), (9, (8, 4, 4), True)]
     """
-    from .sweep import run_sweep
+    from .sweeps import run_sweep
 
     swept = dict(name) if isinstance(name, dict) else {name: values}
     return run_sweep(spec, swept, input=input, dtype=dtype, bindings=bindings or {},

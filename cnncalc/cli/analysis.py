@@ -80,7 +80,7 @@ def analyze(spec, as_json, fmt, depth, input_shape, dtype, strict, quiet, no_war
 
 def _sweeps(values) -> dict:
     """`--sweep H=224..640/32` (repeatable) -> {"H": [224, 256, …, 640]}."""
-    from ..sweep import parse_sweep
+    from ..sweeps import parse_sweep
 
     out = {}
     for item in values:
@@ -98,7 +98,7 @@ def _sweep(spec, sweeps, fmt, input_shape, dtype, bindings, memory, optimizer, m
            no_color) -> None:
     """The spec at each value: the tiles column stands for the tiling warnings."""
     from ..api import sweep as run_sweep
-    from ..render import sweep as render
+    from ..render import sweeps as render
 
     result = call(run_sweep, spec, sweeps, input=input_shape, dtype=dtype, bindings=bindings,
                   memory=memory, optimizer=optimizer, max_layers=max_layers)

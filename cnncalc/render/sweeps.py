@@ -9,7 +9,7 @@ import json
 from rich import box
 from rich.table import Table
 
-from ..sweep import Sweep, SweepRow
+from ..sweeps import Sweep, SweepRow
 from .outline import megabytes, thousands
 
 
