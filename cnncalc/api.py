@@ -65,7 +65,7 @@ def sweep(spec, name, values=None, *, input: str | None = None, dtype: str = "fl
 
     >>> rows = sweep("input 3xHxH | conv 8 k3 s2", "H", range(7, 10)).rows
     >>> [(r.values["H"], r.output_shape, r.tiles) for r in rows]
-    [(7, (8, 3, 3), True), (8, (8, 3, 3), False), (9, (8, 4, 4), True)]
+    [(7, [8, 3, 3], True), (8, [8, 3, 3], False), (9, [8, 4, 4], True)]
     """
     from .sweeps import run_sweep
 
