@@ -64,6 +64,7 @@ class SweepRow(NamedTuple):
     memory_bytes: Any = None    # "Estimated total size", or the training total
     untiled: tuple = ()         # (path, line) of each row a stride leaves rows unused in
     error: CnnCalcError | None = None
+    warnings: tuple = ()        # the other warnings (layout, product), for standard error
 
     @property
     def tiles(self) -> bool | None:
@@ -125,15 +126,31 @@ def run_sweep(spec, swept: dict, *, input, dtype, bindings, memory, optimizer, m
             report = api.analyze(source, input=input, dtype=dtype, max_layers=max_layers,
                                  bindings={**bindings, **values})
         except CnnCalcError as e:  # this value is invalid: say where, and go on
-            rows.append(SweepRow(values, None, error=e))
+            rows.append(SweepRow(values, None, error=e,
+                                 warnings=tuple(getattr(e, "warnings", ()))))
             continue
         total = training_total(report, optimizer) if memory == "training" \
             else report.totals.total_bytes
         untiled = tuple((".".join(w.path), w.span.line if w.span else None)
                         for w in report.warnings if w.name == "tiling")
         rows.append(SweepRow(values, report.display_shape(report.totals.output_shape),
-                             report.totals.params, report.totals.macs, total, untiled))
+                             report.totals.params, report.totals.macs, total, untiled,
+                             warnings=tuple(w for w in report.warnings
+                                            if w.name != "tiling")))
     return Sweep(names, rows, memory, optimizer, dtype)
+
+
+def other_warnings(sweep: Sweep) -> list:
+    """The warnings other than tiling (which the rows' `tiles` stands for), each once over
+    the whole sweep: `input HxHx3` is read channels first at every size."""
+    seen, out = set(), []
+    for row in sweep.rows:
+        for w in row.warnings:
+            key = (w.name, w.message, w.span.start if w.span else None)
+            if key not in seen:
+                seen.add(key)
+                out.append(w)
+    return out
 
 
 def _check_names(source, swept: dict, input, bindings: dict, max_layers) -> None:

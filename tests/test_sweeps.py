@@ -192,3 +192,23 @@ def test_sweep_errors(spec, args, message):
     assert result.exit_code == 2
     assert message in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_other_warnings_are_shown_once():
+    # 9x9x3 and 10x10x3 are each read channels first (a `layout` warning): the table says
+    # why every size fails, and the warning on standard error says why
+    result = run("analyze", "input HxHx3 | conv 8 k3", "--sweep", "H=9..10")
+    assert result.exit_code == 0
+    assert "is read channels first" in result.stderr
+    assert result.stderr.count("warning:") <= 2
+    quiet = run("analyze", "input HxHx3 | conv 8 k3", "--sweep", "H=9..10", "-q")
+    assert quiet.stderr == "" and quiet.stdout == result.stdout
+
+
+def test_strict_makes_the_other_warnings_errors_not_tiling():
+    product = run("analyze", "input 1x28x28 | conv 6 k=3*3 p=P", "--sweep", "P=0..1",
+                  "--strict")
+    assert product.exit_code == 2 and "error: k=3*3 is a 9x9 kernel" in product.stderr
+    # every H even leaves a row unused: the column says so, --strict does not end the sweep
+    tiling = run("analyze", NET, "--sweep", "H=8,10", "--strict")
+    assert tiling.exit_code == 0 and tiling.stdout.count(" no ") == 2

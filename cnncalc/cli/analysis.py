@@ -54,10 +54,10 @@ def analyze(spec, as_json, fmt, depth, input_shape, dtype, strict, quiet, no_war
         raise click.UsageError("--optimizer counts a training step's memory: add --memory "
                                "training")
     optimizer = optimizer or "adam"
+    warnings = Warnings(no_warn, quiet, strict)
     if sweeps:
         return _sweep(spec, sweeps, as_json and "json" or fmt or "table", input_shape, dtype,
-                      bindings, memory, optimizer, max_layers, no_color)
-    warnings = Warnings(no_warn, quiet, strict)
+                      bindings, memory, optimizer, max_layers, no_color, warnings)
     report = call(run_analysis, spec, input=input_shape, dtype=dtype,
                    max_layers=max_layers, bindings=bindings, _warnings=warnings,
                    memory=memory, optimizer=optimizer)
@@ -95,19 +95,24 @@ def _sweeps(values) -> dict:
 
 
 def _sweep(spec, sweeps, fmt, input_shape, dtype, bindings, memory, optimizer, max_layers,
-           no_color) -> None:
-    """The spec at each value: the tiles column stands for the tiling warnings."""
+           no_color, warnings) -> None:
+    """The spec at each value: the tiles column stands for the tiling warnings; the others
+    (layout, product) are shown once, and --strict makes them errors."""
     from ..api import sweep as run_sweep
     from ..render import sweeps as render
+    from ..sweeps import other_warnings
 
     result = call(run_sweep, spec, sweeps, input=input_shape, dtype=dtype, bindings=bindings,
                   memory=memory, optimizer=optimizer, max_layers=max_layers)
+    noticed = other_warnings(result)
+    warnings.check(noticed)
     if fmt == "table":
         render.print_sweep(result, no_color=no_color)
     else:
         text = {"json": render.render_json, "markdown": render.render_markdown,
                 "csv": render.render_csv}[fmt](result)
         click.echo(text, nl=fmt == "json")
+    warnings.show(noticed)
 
 
 def _range(ctx, param, values) -> dict:

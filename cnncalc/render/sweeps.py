@@ -53,8 +53,9 @@ def print_sweep(sweep: Sweep, no_color: bool = False) -> None:
     table = Table(box=box.SIMPLE, header_style="bold", show_edge=False)
     for i, title in enumerate(header(sweep)):
         numeric = i < len(sweep.names) or title in ("params", "MACs", memory_title(sweep))
-        table.add_column(title, justify="right" if numeric else "left",
-                         no_wrap=title != "note", overflow="fold")
+        # a figure too wide for the terminal folds rather than being cut
+        table.add_column(title, justify="right" if numeric else "left", overflow="fold",
+                         min_width=len(title))
     for row in sweep.rows:
         table.add_row(*cells(sweep, row), style=None if row.error is None else "red")
     console = make_console(no_color)
