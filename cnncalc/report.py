@@ -119,12 +119,6 @@ class Report(NamedTuple):
                 "total_bytes": self.json_value(m.total_bytes)}
 
     def to_dict(self) -> dict:
-        d = self._to_dict()
-        if self.training is not None:  # today's object, unchanged, unless asked
-            d["training_memory"] = self.training_json()
-        return d
-
-    def _to_dict(self) -> dict:
         show = self.display_shape
         _num = self.json_value
         t = self.totals
@@ -165,6 +159,8 @@ class Report(NamedTuple):
             "symbols": [{"name": s.name, "domain": "nonnegative integer"
                          if s.is_nonnegative and not s.is_positive else "positive integer"}
                         for s in self.symbols],
+            # today's object, unchanged, unless --memory training asks for it
+            **({} if self.training is None else {"training_memory": self.training_json()}),
         }
 
 

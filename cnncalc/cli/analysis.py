@@ -10,6 +10,7 @@ import click
 from ..analysis import DTYPE_BYTES
 from ..build import EXPLAIN_MAX_LAYERS
 from ..errors import CnnCalcError
+from ..training import DEFAULT_OPTIMIZER, OPTIMIZER_STATES
 from .common import (BINDINGS, INPUT, MAX_LAYERS, NAME, NO_COLOR, Warnings, call, fail,
                      literal_option, main, max_layers_option, warning_options)
 
@@ -33,11 +34,11 @@ from .common import (BINDINGS, INPUT, MAX_LAYERS, NAME, NO_COLOR, Warnings, call
 @click.option("--memory", type=click.Choice(["inference", "training"]), default="inference",
               show_default=True, help="training: also each term of a training step's memory "
               "(parameters, gradients, optimizer state, activations).")
-@click.option("--optimizer", type=click.Choice(["sgd", "momentum", "adam"]), default=None,
+@click.option("--optimizer", type=click.Choice(list(OPTIMIZER_STATES)), default=None,
               help="With --memory training: states per parameter, sgd 0, momentum 1, adam 2. "
-                   " [default: adam]")
+                   f" [default: {DEFAULT_OPTIMIZER}]")
 @click.option("--sweep", "sweeps", metavar="NAME=LO..HI/STEP", multiple=True,
-              callback=lambda ctx, param, values: _sweeps(values),
+              callback=lambda *args: _sweeps(*args),  # defined below analyze
               help="One row per value of a name of the spec (224..640/32, or 224,320,512); "
                    "repeat it to step several names together.")
 def analyze(spec, as_json, fmt, depth, input_shape, dtype, strict, quiet, no_warn, no_color,
@@ -53,7 +54,7 @@ def analyze(spec, as_json, fmt, depth, input_shape, dtype, strict, quiet, no_war
     if optimizer is not None and memory != "training":
         raise click.UsageError("--optimizer counts a training step's memory: add --memory "
                                "training")
-    optimizer = optimizer or "adam"
+    optimizer = optimizer or DEFAULT_OPTIMIZER
     warnings = Warnings(no_warn, quiet, strict)
     if sweeps:
         return _sweep(spec, sweeps, as_json and "json" or fmt or "table", input_shape, dtype,
@@ -78,7 +79,7 @@ def analyze(spec, as_json, fmt, depth, input_shape, dtype, strict, quiet, no_war
     warnings.show(report.warnings)
 
 
-def _sweeps(values) -> dict:
+def _sweeps(ctx, param, values) -> dict:
     """`--sweep H=224..640/32` (repeatable) -> {"H": [224, 256, …, 640]}."""
     from ..sweeps import parse_sweep
 
