@@ -20,8 +20,10 @@ from .errors import CnnCalcError, Source, did_you_mean
 
 MAX_VALUES = 1000  # a sweep is read by a person: more rows than this is a mistyped range
 
-_RANGE = re.compile(r"\s*([0-9][0-9_]*)\s*\.\.\s*([0-9][0-9_]*)\s*(?:/\s*([0-9][0-9_]*)\s*)?\Z")
-_LIST = re.compile(r"\s*[0-9][0-9_]*\s*(,\s*[0-9][0-9_]*\s*)*\Z")
+_WHOLE = r"[0-9]+(?:_[0-9]+)*"  # 224, 1_000
+_RANGE = re.compile(rf"\s*({_WHOLE})\s*\.\.\s*({_WHOLE})\s*(?:/\s*({_WHOLE})\s*)?\Z")
+_LIST = re.compile(rf"\s*{_WHOLE}\s*(,\s*{_WHOLE}\s*)*\Z")
+MAX_DIGITS = 18  # far beyond any size, and short of what Python refuses to read as an int
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
@@ -32,6 +34,9 @@ def parse_sweep(text: str) -> tuple[str, list[int]]:
     name = name.strip()
     if not sep or not _NAME.match(name):
         raise CnnCalcError(f"'{text}' is not NAME=LO..HI/STEP (e.g. --sweep H=224..640/32)",
+                           where="--sweep")
+    if max(map(len, re.findall(r"[0-9_]+", values)), default=0) > MAX_DIGITS:
+        raise CnnCalcError(f"'{text[:40]}': a value has more than {MAX_DIGITS} digits",
                            where="--sweep")
     m = _RANGE.match(values)
     if m:

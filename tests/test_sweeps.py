@@ -79,6 +79,7 @@ def test_names_swept_together():
     ("H = 7 .. 9 / 2", [7, 9]),
     ("H=224,320,512", [224, 320, 512]),
     ("H=5..5", [5]),
+    ("H=1_000..1_002", [1000, 1001, 1002]),
 ])
 def test_parse(text, values):
     assert parse_sweep(text) == ("H", values)
@@ -168,6 +169,9 @@ def test_resnet50_every_size_is_valid():
     (["--sweep", "224..640"], "is not NAME=LO..HI/STEP (e.g. --sweep H=224..640/32)"),
     (["--sweep", "H=1..5", "--sweep", "H=1..5"], "'H' is swept twice"),
     (["--sweep", f"H=1..{MAX_VALUES + 1}"], "gives 1,001 values, more than 1,000"),
+    (["--sweep", "H=1_..4"], "is not NAME=LO..HI/STEP with whole numbers"),
+    (["--sweep", "H=1.." + "9" * 5000], "a value has more than 18 digits"),
+    (["--sweep", "H=" + ",".join(["7"] * 1001)], "gives 1,001 values"),
 ])
 def test_option_errors(args, message):
     result = run("analyze", NET, *args)
