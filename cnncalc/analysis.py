@@ -43,6 +43,7 @@ def run_analysis(net: ir.Net, dtype: str, pass_type: type) -> tuple[Report, "_An
         # what was noticed before the failing row may explain the error (an input read
         # channels first); what its own rules noticed on the way to failing does not
         e.warnings = analysis.warnings[:analysis.noticed_before]
+        e.path = tuple(analysis.conditions.path)  # the row that failed (a sweep names it)
         raise
     return analysis.report(y, rf, dtype), analysis
 

@@ -17,12 +17,14 @@ from .syntax.parser import parse_input_override
 
 def analyze(spec, *, input: str | None = None, dtype: str = "float32", strict: bool = False,
             max_layers: int = _build.DEFAULT_MAX_LAYERS, stdin=None,
-            bindings: dict | None = None, no_warn=()) -> Report:
+            bindings: dict | None = None, no_warn=(), memory: str = "inference",
+            optimizer: str = "adam") -> Report:
     """Analyze a spec given as text, a path to a .cnn file, or '-' (standard input).
     `bindings` give the spec's unbound names values (`{"H": 32}`); names left unbound are
     symbols, and the report holds closed forms and conditions. `strict` raises the first
     warning (`report.warnings`) as an error, except the kinds named in `no_warn`
-    (`{"tiling"}`).
+    (`{"tiling"}`). `memory="training"` adds each term of a training step's memory with
+    `optimizer` (sgd, momentum, adam) as `report.training` (docs/memory.md).
 
     >>> analyze("input 3x32x32 | conv 10 k5 s1 p2").totals.params
     760
@@ -32,11 +34,44 @@ def analyze(spec, *, input: str | None = None, dtype: str = "float32", strict: b
     net, blame = _net(spec, input, max_layers, stdin, bindings)
     with blame:
         report = analyze_net(net, dtype)
+    report = with_memory(report, memory, optimizer)
     if strict:
         for w in report.warnings:
             if w.name not in no_warn:
                 raise w.as_error()
     return report
+
+
+def with_memory(report: Report, memory: str, optimizer: str) -> Report:
+    if memory == "inference":
+        return report
+    from .training import OPTIMIZER_STATES, training_memory
+
+    if memory != "training":
+        raise CnnCalcError(f"unknown memory mode '{memory}' (inference or training)",
+                           where="--memory")
+    if optimizer not in OPTIMIZER_STATES:
+        raise CnnCalcError(f"unknown optimizer '{optimizer}' (one of: "
+                           f"{', '.join(OPTIMIZER_STATES)})", where="--optimizer")
+    return report._replace(training=training_memory(report, optimizer))
+
+
+def sweep(spec, name, values=None, *, input: str | None = None, dtype: str = "float32",
+          bindings: dict | None = None, memory: str = "inference", optimizer: str = "adam",
+          max_layers: int = _build.DEFAULT_MAX_LAYERS, stdin=None):
+    """The spec at each value of its symbol `name` (or of several names together: `name` a
+    dict {name: values}): a `sweeps.Sweep`, one row per value with the output shape, MACs,
+    memory, whether every stride tiles, or where the value fails.
+
+    >>> rows = sweep("input 3xHxH | conv 8 k3 s2", "H", range(7, 10)).rows
+    >>> [(r.values["H"], r.output_shape, r.tiles) for r in rows]
+    [(7, [8, 3, 3], True), (8, [8, 3, 3], False), (9, [8, 4, 4], True)]
+    """
+    from .sweeps import run_sweep
+
+    swept = dict(name) if isinstance(name, dict) else {name: values}
+    return run_sweep(spec, swept, input=input, dtype=dtype, bindings=bindings or {},
+                     memory=memory, optimizer=optimizer, max_layers=max_layers, stdin=stdin)
 
 
 def explain(spec, *, input: str | None = None, dtype: str = "float32",
@@ -195,4 +230,4 @@ def _values(bindings: dict) -> dict:
     return out
 
 
-__all__ = ["analyze", "explain", "run", "verify", "CnnCalcError", "Report"]
+__all__ = ["analyze", "sweep", "explain", "run", "verify", "CnnCalcError", "Report"]

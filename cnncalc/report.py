@@ -78,6 +78,8 @@ class Report(NamedTuple):
     # symbolic specs only: the conditions stated simply, when the strides tile exactly, the
     # smallest input (symbolic.summary.Summary)
     summary: Any = None
+    # `--memory training`: each term of a training step's memory (training.TrainingMemory)
+    training: Any = None
 
     def display_shape(self, shape: tuple) -> list:
         """Shapes are kept channels first; a channels-last input shows them that way too."""
@@ -105,6 +107,16 @@ class Report(NamedTuple):
     def conditions_json(self) -> list:
         """`"conditions"` of the JSON: [{text, expr, path, line}] (empty for a concrete spec)."""
         return [_stated(c) for c in self.summary.conditions] if self.summary else []
+
+    def training_json(self) -> dict | None:
+        """`"training_memory"` of the JSON (only under `--memory training`): the optimizer,
+        its states per parameter, each term in bytes and their total (docs/memory.md)."""
+        m = self.training
+        if m is None:
+            return None
+        return {"optimizer": m.optimizer, "states_per_param": m.states_per_param,
+                **{key: self.json_value(v) for key, v in m.terms()},
+                "total_bytes": self.json_value(m.total_bytes)}
 
     def to_dict(self) -> dict:
         show = self.display_shape
@@ -147,6 +159,8 @@ class Report(NamedTuple):
             "symbols": [{"name": s.name, "domain": "nonnegative integer"
                          if s.is_nonnegative and not s.is_positive else "positive integer"}
                         for s in self.symbols],
+            # today's object, unchanged, unless --memory training asks for it
+            **({} if self.training is None else {"training_memory": self.training_json()}),
         }
 
 

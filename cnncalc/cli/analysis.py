@@ -10,6 +10,7 @@ import click
 from ..analysis import DTYPE_BYTES
 from ..build import EXPLAIN_MAX_LAYERS
 from ..errors import CnnCalcError
+from ..training import DEFAULT_OPTIMIZER, OPTIMIZER_STATES
 from .common import (BINDINGS, INPUT, MAX_LAYERS, NAME, NO_COLOR, Warnings, call, fail,
                      literal_option, main, max_layers_option, warning_options)
 
@@ -29,8 +30,19 @@ from .common import (BINDINGS, INPUT, MAX_LAYERS, NAME, NO_COLOR, Warnings, call
 @NO_COLOR
 @MAX_LAYERS
 @BINDINGS
+# --- memory for training, and the sweep (docs/memory.md, docs/commands.md) ---
+@click.option("--memory", type=click.Choice(["inference", "training"]), default="inference",
+              show_default=True, help="training: also each term of a training step's memory "
+              "(parameters, gradients, optimizer state, activations).")
+@click.option("--optimizer", type=click.Choice(list(OPTIMIZER_STATES)), default=None,
+              help="With --memory training: states per parameter, sgd 0, momentum 1, adam 2. "
+                   f" [default: {DEFAULT_OPTIMIZER}]")
+@click.option("--sweep", "sweeps", metavar="NAME=LO..HI/STEP", multiple=True,
+              callback=lambda *args: _sweeps(*args),  # defined below analyze
+              help="One row per value of a name of the spec (224..640/32, or 224,320,512); "
+                   "repeat it to step several names together.")
 def analyze(spec, as_json, fmt, depth, input_shape, dtype, strict, quiet, no_warn, no_color,
-            max_layers, bindings):
+            max_layers, bindings, memory, optimizer, sweeps):
     """Per-layer table and totals for SPEC: a .cnn file, '-' (stdin), a bundled example's
     name (resnet50) or the spec text.
     Names without a value (input 3xHxW) are symbols: sizes come out as formulas, with the
@@ -39,9 +51,17 @@ def analyze(spec, as_json, fmt, depth, input_shape, dtype, strict, quiet, no_war
 
     if as_json and fmt not in (None, "json"):
         raise click.UsageError(f"--json and --format {fmt} ask for two outputs: give one")
+    if optimizer is not None and memory != "training":
+        raise click.UsageError("--optimizer counts a training step's memory: add --memory "
+                               "training")
+    optimizer = optimizer or DEFAULT_OPTIMIZER
     warnings = Warnings(no_warn, quiet, strict)
+    if sweeps:
+        return _sweep(spec, sweeps, as_json and "json" or fmt or "table", input_shape, dtype,
+                      bindings, memory, optimizer, max_layers, no_color, warnings)
     report = call(run_analysis, spec, input=input_shape, dtype=dtype,
-                   max_layers=max_layers, bindings=bindings, _warnings=warnings)
+                   max_layers=max_layers, bindings=bindings, _warnings=warnings,
+                   memory=memory, optimizer=optimizer)
     warnings.check(report.warnings)
     fmt = "json" if as_json else fmt or "table"
     if fmt == "json":
@@ -57,6 +77,43 @@ def analyze(spec, as_json, fmt, depth, input_shape, dtype, strict, quiet, no_war
 
         click.echo(text.render(report, fmt, depth=depth), nl=False)
     warnings.show(report.warnings)
+
+
+def _sweeps(ctx, param, values) -> dict:
+    """`--sweep H=224..640/32` (repeatable) -> {"H": [224, 256, …, 640]}."""
+    from ..sweeps import parse_sweep
+
+    out = {}
+    for item in values:
+        try:
+            name, chosen = parse_sweep(item)
+        except CnnCalcError as e:
+            raise click.BadParameter(e.message) from None
+        if name in out:
+            raise click.BadParameter(f"'{name}' is swept twice")
+        out[name] = chosen
+    return out
+
+
+def _sweep(spec, sweeps, fmt, input_shape, dtype, bindings, memory, optimizer, max_layers,
+           no_color, warnings) -> None:
+    """The spec at each value: the tiles column stands for the tiling warnings; the others
+    (layout, product) are shown once, and --strict makes them errors."""
+    from ..api import sweep as run_sweep
+    from ..render import sweeps as render
+    from ..sweeps import other_warnings
+
+    result = call(run_sweep, spec, sweeps, input=input_shape, dtype=dtype, bindings=bindings,
+                  memory=memory, optimizer=optimizer, max_layers=max_layers)
+    noticed = other_warnings(result)
+    warnings.check(noticed)
+    if fmt == "table":
+        render.print_sweep(result, no_color=no_color)
+    else:
+        text = {"json": render.render_json, "markdown": render.render_markdown,
+                "csv": render.render_csv}[fmt](result)
+        click.echo(text, nl=fmt == "json")
+    warnings.show(noticed)
 
 
 def _range(ctx, param, values) -> dict:

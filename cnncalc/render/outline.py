@@ -142,6 +142,7 @@ def totals_lines(report: Report) -> list[tuple[str, str]]:
         ("Params size", megabytes(t.param_bytes, order)),
         ("Estimated total size", megabytes(t.total_bytes, order)),
     ]
+    lines += training_lines(report)
     summary = report.summary
     if summary is not None:
         if summary.min_input is not None:
@@ -149,6 +150,23 @@ def totals_lines(report: Report) -> list[tuple[str, str]]:
         for s in summary.exact_when:
             lines.append(("Strides tile exactly when", s.text))
     return lines
+
+
+def training_lines(report: Report) -> list[tuple[str, str]]:
+    """`--memory training`: the total, then each term (docs/memory.md)."""
+    m = report.training
+    if m is None:
+        return []
+    order = report.order
+    per = f"{m.states_per_param} per param"
+    return [(f"Training memory ({m.optimizer}, {report.dtype})",
+             megabytes(m.total_bytes, order)),
+            ("  parameters", megabytes(m.param_bytes, order)),
+            ("  gradients", megabytes(m.gradient_bytes, order)),
+            (f"  optimizer state ({per})", megabytes(m.optimizer_bytes, order))] + (
+        [] if _zero(m.buffer_bytes) else [("  buffers", megabytes(m.buffer_bytes, order))]) + [
+            ("  input", megabytes(m.input_bytes, order)),
+            ("  activations kept for backward", megabytes(m.activation_bytes, order))]
 
 
 def _zero(n: Any) -> bool:
