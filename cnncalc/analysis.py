@@ -196,7 +196,7 @@ class _Analysis(Visitor):
 
             summary = summarize(self.conditions.items, self.ctx.tilings, symbols, inp.shape)
         return Report(inp, rows, totals, self.warnings, self.containers, dtype, symbols,
-                      summary)
+                      summary, self.net.asserts)
 
 
 _PRODUCT_OPTIONS = (("k", "kernel"), ("s", "stride"), ("p", "padding"))

@@ -78,6 +78,7 @@ class Report(NamedTuple):
     # symbolic specs only: the conditions stated simply, when the strides tile exactly, the
     # smallest input (symbolic.summary.Summary)
     summary: Any = None
+    asserts: tuple = ()          # the spec's own budgets (gate.Budget), judged by gate.py
 
     def display_shape(self, shape: tuple) -> list:
         """Shapes are kept channels first; a channels-last input shows them that way too."""
