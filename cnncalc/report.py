@@ -148,7 +148,21 @@ class Report(NamedTuple):
             "symbols": [{"name": s.name, "domain": "nonnegative integer"
                          if s.is_nonnegative and not s.is_positive else "positive integer"}
                         for s in self.symbols],
+            **({"asserts": self.asserts_json()} if self.asserts else {}),
         }
+
+    def asserts_json(self) -> list:
+        """`"asserts"` of the JSON (only for a spec that has some): [{text, line, actual,
+        verdict}], verdict "passed", "failed" or "undecided" (a symbolic value)."""
+        from .gate import judge
+
+        def shown(value):
+            return [shown(v) for v in value] if isinstance(value, tuple) \
+                else self.json_value(value)
+
+        return [{"text": o.budget.text, "line": o.budget.span.line, "actual": shown(o.actual),
+                 "verdict": {True: "passed", False: "failed", None: "undecided"}[o.ok]}
+                for o in judge(self, self.asserts)]
 
 
 def _stated(s) -> dict:

@@ -106,3 +106,29 @@ def check(specs, max_params, max_macs, max_flops, max_memory, output, as_json, f
     click.echo({"text": render.text, "json": render.as_json,
                 "markdown": render.markdown}[fmt](judged), nl=fmt != "markdown")
     sys.exit(exit_status(judged))
+
+
+def report_asserts(report) -> int:
+    """`analyze`'s part in the gate: each failed assert a located error on standard error,
+    each one that depends on names with no value a located note (a condition of the
+    answer); the exit status: 1 if one failed, else 0."""
+    from ..errors import render_diagnostic
+    from ..gate import judge
+    from ..numbers import show
+    from ..render.gate import SYMBOL, failure_text, value_text
+
+    status = 0
+    for o in judge(report, report.asserts):
+        b = o.budget
+        if o.ok is False:
+            click.echo(render_diagnostic("error", f"assert fails: {failure_text(o, False)}",
+                                         b.span), err=True)
+            status = 1
+        elif o.ok is None:
+            actual = ("x".join(show(v, report.order) for v in o.actual)
+                      if isinstance(o.actual, tuple) else show(o.actual, report.order))
+            click.echo(render_diagnostic(
+                "note", f"the assert holds only when {actual} {SYMBOL[b.op]} "
+                        f"{value_text(b.value)} ({b.what}; give the names values with -D or "
+                        f"--input to decide it)", b.span), err=True)
+    return status

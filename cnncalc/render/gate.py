@@ -20,13 +20,14 @@ def value_text(value) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
-def failure_text(o: Outcome) -> str:
-    """`params 25,557,032 > 25,000,000 (--max-params 25M): 557,032 over (2.2%)`."""
+def failure_text(o: Outcome, where: bool = True) -> str:
+    """`params 25,557,032 > 25,000,000 (--max-params 25M): 557,032 over (2.2%)`; without
+    `where` (the message is located already) the budget's text is left out."""
     b = o.budget
-    where = f"line {b.span.line}: {b.text}" if b.span else b.text
+    written = f" (line {b.span.line}: {b.text})" if b.span else f" ({b.text})"
     gap = by_how_much(o)
-    return (f"{b.what} {value_text(o.actual)} {NEGATED[b.op]} {value_text(b.value)} "
-            f"({where}){': ' + gap if gap else ''}")
+    return (f"{b.what} {value_text(o.actual)} {NEGATED[b.op]} {value_text(b.value)}"
+            f"{written if where else ''}{': ' + gap if gap else ''}")
 
 
 def summary_line(judged: list[Judged]) -> str:

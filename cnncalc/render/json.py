@@ -25,8 +25,9 @@ def render(report: Report) -> str:
             f'  "conditions": {dump(d["conditions"], ensure_ascii=False)},\n'
             f'  "exact_when": {dump(d["exact_when"], ensure_ascii=False)},\n'
             f'  "min_input": {dump(d["min_input"])},\n'
-            f'  "symbols": {dump(d["symbols"])}\n'
-            "}")
+            f'  "symbols": {dump(d["symbols"])}'
+            + (f',\n  "asserts": {dump(d["asserts"], ensure_ascii=False)}' if "asserts" in d
+               else "") + "\n}")
 
 
 def _block(inner: str) -> str:
