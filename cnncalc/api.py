@@ -32,6 +32,10 @@ def analyze(spec, *, input: str | None = None, dtype: str = "float32", strict: b
     net, blame = _net(spec, input, max_layers, stdin, bindings)
     with blame:
         report = analyze_net(net, dtype)
+    if report.asserts:  # an assert naming no block, or a field by the wrong axes: located
+        from .gate import judge
+
+        judge(report, report.asserts)
     if strict:
         for w in report.warnings:
             if w.name not in no_warn:
