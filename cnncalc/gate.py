@@ -76,9 +76,6 @@ def check_budget(budget: Budget) -> Budget:
         hint = did_you_mean(quantity, known) or f" (one of {', '.join(known)})"
         raise CnnCalcError(f"'{quantity}' is not a quantity a budget can name{hint}",
                            budget.span, where="" if budget.span else budget.text)
-    if budget.op not in COMPARISONS:
-        raise CnnCalcError(f"'{budget.op}' is not a comparison: use <, <=, ==, >=, > or !=",
-                           budget.span, where="" if budget.span else budget.text)
     if quantity in SHAPES and budget.op not in ("==", "!="):
         raise CnnCalcError(f"a shape has no order: compare '{budget.what}' with == or !=",
                            budget.span, where="" if budget.span else budget.text)

@@ -103,6 +103,8 @@ def check(specs, max_params, max_macs, max_flops, max_memory, output, as_json, f
             click.echo(j.error.render(), err=True)
         elif j.report is not None:
             warnings.show(j.report.warnings)
+    if fmt == "text" and all(j.error for j in judged):
+        sys.exit(2)  # as every command: the located errors on stderr, nothing on stdout
     click.echo({"text": render.text, "json": render.as_json,
                 "markdown": render.markdown}[fmt](judged), nl=fmt != "markdown")
     sys.exit(exit_status(judged))
