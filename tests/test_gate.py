@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, strategies as st
 
 import cnncalc
 from cnncalc.api import check
@@ -272,3 +273,29 @@ def test_api_check():
     judged = check(["resnet50", LENET], budgets=[max_budget("params", 1_000_000)])
     assert [j.verdict for j in judged] == ["failed", "passed"]
     assert judged[0].failures[0].actual == RESNET50["params"]
+
+
+def test_strict_makes_a_warning_an_invalid_spec():
+    spec = "input 1x7x7 | conv 1 k3 s3"  # (7 - 3)/3 + 1 = 2.33: the stride does not tile
+    assert run("check", spec, "--max-params", "10").exit_code == 0   # 9 + 1 = 10 params
+    r = run("check", spec, "--max-params", "10", "--strict")
+    assert r.exit_code == 2 and "error: stride does not tile" in r.stderr
+    assert run("check", spec, "--strict", "--no-warn", "tiling").exit_code == 0
+
+
+def test_a_spec_written_on_several_lines_is_named_on_one():
+    r = run("check", "input 1x4x4\nconv 1 k3", "--max-params", "10")
+    assert r.stdout.splitlines()[0] == "PASS  input 1x4x4 conv 1 k3: 1 budget met"
+
+
+def test_python_api_is_exported():
+    assert cnncalc.check is check
+
+
+
+@given(st.integers(min_value=0, max_value=10 ** 30))
+def test_every_whole_number_reads_back_however_grouped(n):
+    assert parse_count(f"{n:_}", "--max-params") == n
+    assert parse_count(f"{n}K", "--max-params") == n * 1000
+    assert parse_count(f"{n}e3", "--max-params") == n * 1000
+    assert parse_size(f"{n}KiB", "--max-memory") == n * 1024

@@ -30,6 +30,12 @@ def failure_text(o: Outcome, where: bool = True) -> str:
             f"{written if where else ''}{': ' + gap if gap else ''}")
 
 
+def spec_name(spec: str, width: int = 60) -> str:
+    """A spec as a verdict names it: its path, or its text on one line, cut short."""
+    text = " ".join(spec.split())
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
 def summary_line(judged: list[Judged]) -> str:
     counts = {v: sum(j.verdict == v for j in judged) for v in MARK}
     return (f"{len(judged)} spec{'s' if len(judged) != 1 else ''}: {counts['passed']} "
@@ -50,7 +56,7 @@ def text(judged: list[Judged]) -> str:
     spec's located error goes to standard error, from the command.)"""
     lines = []
     for j in judged:
-        lines.append(f"{MARK[j.verdict]:5} {j.spec}: {_checked(j)}")
+        lines.append(f"{MARK[j.verdict]:5} {spec_name(j.spec)}: {_checked(j)}")
         lines.extend(f"      {failure_text(o)}" for o in j.failures)
     lines.append(summary_line(judged))
     return "\n".join(lines)
@@ -97,12 +103,12 @@ def markdown(judged: list[Judged]) -> str:
         figures = ([value_text(t.params), value_text(papers_macs(j.report)),
                     value_text(tuple(j.report.display_shape(t.output_shape)))]
                    if t else ["", "", ""])
-        lines.append(f"| {EMOJI[j.verdict]} | `{_cell(j.spec)}` | " + " | ".join(figures)
+        lines.append(f"| {EMOJI[j.verdict]} | `{_cell(spec_name(j.spec))}` | " + " | ".join(figures)
                      + f" | {_checked(j)} |")
     for j in judged:
         if j.failures:
-            lines += ["", f"**{_cell(j.spec)}**", ""]
+            lines += ["", f"**{_cell(spec_name(j.spec))}**", ""]
             lines += [f"- {_cell(failure_text(o))}" for o in j.failures]
         elif j.error:
-            lines += ["", f"**{_cell(j.spec)}** is invalid:", "", "```", j.error.render(), "```"]
+            lines += ["", f"**{_cell(spec_name(j.spec))}** is invalid:", "", "```", j.error.render(), "```"]
     return "\n".join(lines) + "\n"
