@@ -243,7 +243,10 @@ def test_the_rf_must_hold_on_every_axis():
 def test_an_undecided_assert():
     spec = "input 3xHxW | conv 10 k5 p2\nassert macs <= 1M"
     r = run("analyze", spec)
-    assert r.exit_code == 0 and "note: the assert holds only when 750·H·W ≤ 1,000,000" in r.stderr
+    # listed with the conditions: 5·5·3 = 75 weights per filter, 10 filters, H·W positions
+    assert r.exit_code == 0 and "750·H·W ≤ 1,000,000  assert macs <= 1M, line 2" in r.stdout
+    r = run("analyze", spec, "--format", "markdown")
+    assert "- 750·H·W ≤ 1,000,000 (assert macs <= 1M, line 2)" in r.stdout
     assert run("check", spec).exit_code == 2
     assert run("check", spec, "-D", "H=32", "-D", "W=32").exit_code == 0   # 768,000
     assert run("check", spec, "-D", "H=32", "-D", "W=64").exit_code == 1   # 1,536,000
