@@ -23,7 +23,7 @@ import re
 from fractions import Fraction
 from typing import Any, NamedTuple
 
-from .errors import CnnCalcError, Span
+from .errors import CnnCalcError, Span, did_you_mean
 from .ir import in_layout
 from .numbers import decimal_text, is_concrete, plain, total
 from .report import Report
@@ -71,18 +71,13 @@ def check_budget(budget: Budget) -> Budget:
     quantity, path = budget.quantity, budget.path
     known = BLOCK_QUANTITIES if path else QUANTITIES
     if quantity not in known:
-        from .errors import did_you_mean
-
         hint = did_you_mean(quantity, known) or f" (one of {', '.join(known)})"
-        raise CnnCalcError(f"'{quantity}' is not a quantity a budget can name{hint}",
-                           budget.span, where="" if budget.span else budget.text)
+        raise error(f"'{quantity}' is not a quantity a budget can name{hint}", budget)
     if quantity in SHAPES and budget.op not in ("==", "!="):
-        raise CnnCalcError(f"a shape has no order: compare '{budget.what}' with == or !=",
-                           budget.span, where="" if budget.span else budget.text)
+        raise error(f"a shape has no order: compare '{budget.what}' with == or !=", budget)
     if quantity not in SHAPES + ("rf",) and isinstance(budget.value, tuple):
-        raise CnnCalcError(f"'{budget.what}' is a count; compare it with a number such as "
-                           f"25M, not a shape", budget.span,
-                           where="" if budget.span else budget.text)
+        raise error(f"'{budget.what}' is a count; compare it with a number such as 25M, "
+                    f"not a shape", budget)
     return budget
 
 
@@ -101,12 +96,13 @@ def output_budget(shape: tuple, written: str) -> Budget:
 
 
 _SHAPE = re.compile(r"[0-9]+(?:[x×][0-9]+)+\Z")
+_COUNT = re.compile(r"[0-9]+\Z")
 
 
 def parse_shape(text: str, span: Span | None, option: str = "") -> tuple:
     """`2048x7x7` -> (2048, 7, 7); `1000` -> (1000,). Every size a whole number."""
     text = text.strip()
-    if _SHAPE.match(text) or text.isdigit():
+    if _SHAPE.match(text) or _COUNT.match(text):
         return tuple(int(part) for part in re.split("[x×]", text))
     raise CnnCalcError(f"'{text}' is not a shape: write e.g. 1000 or 2048x7x7", span,
                        where=option)
@@ -120,6 +116,12 @@ def parse_value(text: str, span: Span) -> Any:
         return parse_count(text, "")
     except CnnCalcError as e:
         raise CnnCalcError(e.message, span) from None
+
+
+def error(message: str, budget: Budget) -> CnnCalcError:
+    """An error about a budget: at an assert's place, or naming the option it came from."""
+    return CnnCalcError(message, budget.span,
+                        where="" if budget.span else budget.text.split()[0])
 
 
 def judge(report: Report, budgets) -> list[Outcome]:
@@ -157,9 +159,8 @@ def _outcome(report: Report, b: Budget) -> Outcome:
 
 
 def _axes_error(b: Budget, actual: tuple) -> CnnCalcError:
-    return CnnCalcError(f"the receptive field has {len(actual)} axes; give one size for "
-                        f"every axis or one per axis", b.span,
-                        where="" if b.span else b.text)
+    return error(f"the receptive field has {len(actual)} axes; give one size for every "
+                 f"axis or one per axis", b)
 
 
 def _actual(report: Report, b: Budget):
@@ -172,12 +173,9 @@ def _actual(report: Report, b: Budget):
     rows = [r for r in report.rows
             if ".".join(r.path) == b.path or ".".join(r.path).startswith(b.path + ".")]
     if not rows:
-        from .errors import did_you_mean
-
         known = sorted({".".join(r.path[:i]) for r in report.rows
                         for i in range(1, len(r.path) + 1)})
-        raise CnnCalcError(f"no layer or block '{b.path}'{did_you_mean(b.path, known)}",
-                           b.span, where="" if b.span else b.text)
+        raise error(f"no layer or block '{b.path}'{did_you_mean(b.path, known)}", b)
     last = rows[-1]  # rows are in execution order: the block's output is its last row's
     return {"params": lambda: total(r.params for r in rows),
             "macs": lambda: papers_macs(report, rows),
@@ -225,9 +223,8 @@ def enforce(spec: str, report: Report, budgets) -> Judged:
         if o.ok is None:
             b = o.budget
             names = ", ".join(s.name for s in report.symbols)
-            raise CnnCalcError(f"'{b.text}' cannot be decided: {b.what} depends on "
-                               f"{names} (give values with -D NAME=VALUE or --input)",
-                               b.span, where="" if b.span else b.text.split()[0])
+            raise error(f"'{b.text}' cannot be decided: {b.what} depends on {names} (give "
+                        f"values with -D NAME=VALUE or --input)", b)
     return Judged(spec, report, outcomes)
 
 

@@ -66,7 +66,8 @@ def test_a_size_that_is_not_whole_bytes_is_an_error():
 
 # --- check: every exit path ---------------------------------------------------------------
 
-LENET = "input 1x32x32 | conv 6 k5 | relu | maxpool k2 | conv 16 k5 | relu | maxpool k2 | fc 120 | fc 84 | fc 10"
+LENET = ("input 1x32x32 | conv 6 k5 | relu | maxpool k2 | conv 16 k5 | relu | maxpool k2 | "
+         "fc 120 | fc 84 | fc 10")
 # params: 6·25+6 = 156; 16·6·25+16 = 2416; 400·120+120 = 48120; 120·84+84 = 10164;
 # 84·10+10 = 850 -> 61,706
 

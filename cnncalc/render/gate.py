@@ -110,5 +110,6 @@ def markdown(judged: list[Judged]) -> str:
             lines += ["", f"**{_cell(spec_name(j.spec))}**", ""]
             lines += [f"- {_cell(failure_text(o))}" for o in j.failures]
         elif j.error:
-            lines += ["", f"**{_cell(spec_name(j.spec))}** is invalid:", "", "```", j.error.render(), "```"]
+            lines += ["", f"**{_cell(spec_name(j.spec))}** is invalid:", "", "```",
+                      j.error.render(), "```"]
     return "\n".join(lines) + "\n"
