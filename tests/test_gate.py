@@ -303,3 +303,24 @@ def test_every_whole_number_reads_back_however_grouped(n):
     assert parse_count(f"{n}K", "--max-params") == n * 1000
     assert parse_count(f"{n}e3", "--max-params") == n * 1000
     assert parse_size(f"{n}KiB", "--max-memory") == n * 1024
+
+
+def test_markdown_shows_an_invalid_specs_error():
+    r = run("check", LENET, "input 1x4x4 | conv 1 k5", "--format", "markdown")
+    assert r.exit_code == 2
+    assert "| ⚠️ | `input 1x4x4 \\| conv 1 k5` |  |  |  | invalid |" in r.stdout
+    assert "```\n<spec>:1:22: error: conv: kernel 5 is larger" in r.stdout
+
+
+def test_a_spec_from_standard_input():
+    r = run("check", "-", "--max-params", "700", input="input 3x32x32\nconv 10 k5 p2\n")
+    assert r.exit_code == 1 and "params 760 > 700" in r.stdout
+
+
+def test_analyze_keeps_its_formats_with_asserts():
+    spec = "input 3x32x32 | conv 10 k5 p2\nassert params < 700"
+    r = run("analyze", spec, "--format", "csv")
+    assert r.exit_code == 1 and r.stdout.startswith("index,path,kind")
+    assert "<spec>:2:1: error: assert fails: params 760 ≥ 700: 60 over (8.6%)" in r.stderr
+    r = run("analyze", spec, "--format", "markdown")
+    assert r.exit_code == 1 and "| 1 | conv1 |" in r.stdout
