@@ -222,7 +222,9 @@ def enforce(spec: str, report: Report, budgets) -> Judged:
     for o in outcomes:
         if o.ok is None:
             b = o.budget
-            names = ", ".join(s.name for s in report.symbols)
+            parts = o.actual if isinstance(o.actual, tuple) else (o.actual,)
+            used = set().union(*(getattr(p, "free_symbols", set()) for p in parts))
+            names = ", ".join(s.name for s in report.symbols if s in used)
             raise error(f"'{b.text}' cannot be decided: {b.what} depends on {names} (give "
                         f"values with -D NAME=VALUE or --input)", b)
     return Judged(spec, report, outcomes)

@@ -53,23 +53,20 @@ def expand_spec(spec) -> list:
     directory with no spec, or a pattern that matches nothing, is an error."""
     import glob
 
-    out = []
-    for spec in [spec]:
-        if isinstance(spec, str) and looks_like_path(spec) and os.path.isdir(spec):
-            found = sorted(glob.glob(os.path.join(glob.escape(spec), "**", "*.cnn"),
-                                     recursive=True))
-            if not found:
-                raise CnnCalcError("no .cnn file in this directory", where=spec)
-            out.extend(found)
-        elif isinstance(spec, str) and looks_like_path(spec) and not os.path.exists(spec) \
-                and any(c in spec for c in "*?["):
-            found = sorted(glob.glob(spec, recursive=True))
-            if not found:
-                raise CnnCalcError("no file matches this pattern", where=spec)
-            out.extend(found)
-        else:
-            out.append(spec)
-    return out
+    if not (isinstance(spec, str) and looks_like_path(spec)):
+        return [spec]
+    if os.path.isdir(spec):
+        found = sorted(glob.glob(os.path.join(glob.escape(spec), "**", "*.cnn"),
+                                 recursive=True))
+        if not found:
+            raise CnnCalcError("no .cnn file in this directory", where=spec)
+        return found
+    if not os.path.exists(spec) and any(c in spec for c in "*?["):
+        found = sorted(glob.glob(spec, recursive=True))
+        if not found:
+            raise CnnCalcError("no file matches this pattern", where=spec)
+        return found
+    return [spec]
 
 
 def read_file(path: str) -> Source:
