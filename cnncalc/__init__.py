@@ -7,7 +7,7 @@
 
 __version__ = "0.1.0"
 
-from .api import analyze, explain, run, sweep, verify  # noqa: E402
+from .api import analyze, check, explain, run, sweep, verify  # noqa: E402
 from .errors import CnnCalcError  # noqa: E402
 
-__all__ = ["analyze", "explain", "run", "sweep", "verify", "CnnCalcError", "__version__"]
+__all__ = ["analyze", "check", "explain", "run", "sweep", "verify", "CnnCalcError", "__version__"]

@@ -197,7 +197,7 @@ class _Analysis(Visitor):
 
             summary = summarize(self.conditions.items, self.ctx.tilings, symbols, inp.shape)
         return Report(inp, rows, totals, self.warnings, self.containers, dtype, symbols,
-                      summary)
+                      summary, asserts=self.net.asserts)
 
 
 _PRODUCT_OPTIONS = (("k", "kernel"), ("s", "stride"), ("p", "padding"))

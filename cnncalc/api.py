@@ -35,6 +35,10 @@ def analyze(spec, *, input: str | None = None, dtype: str = "float32", strict: b
     with blame:
         report = analyze_net(net, dtype)
     report = with_memory(report, memory, optimizer)
+    if report.asserts:  # an assert naming no block, or a field by the wrong axes: located
+        from .gate import judge
+
+        judge(report, report.asserts)
     if strict:
         for w in report.warnings:
             if w.name not in no_warn:
@@ -72,6 +76,47 @@ def sweep(spec, name, values=None, *, input: str | None = None, dtype: str = "fl
     swept = dict(name) if isinstance(name, dict) else {name: values}
     return run_sweep(spec, swept, input=input, dtype=dtype, bindings=bindings or {},
                      memory=memory, optimizer=optimizer, max_layers=max_layers, stdin=stdin)
+
+
+def check(specs, *, budgets=(), input: str | None = None, dtype: str = "float32",
+          strict: bool = False, no_warn=(), max_layers: int = _build.DEFAULT_MAX_LAYERS,
+          stdin=None, bindings: dict | None = None) -> list:
+    """Judge each spec against the budgets (`gate.Budget`, e.g. from `gate.max_budget`) and
+    its own asserts: a `gate.Judged` per spec, in order. A spec is a path, a directory (its
+    `*.cnn` files, recursively), a glob, a bundled example's name or spec text; an invalid
+    one is judged too (its `error` set), so that the others are still checked.
+
+    >>> from cnncalc.gate import max_budget
+    >>> [j.verdict for j in check(["input 3x32x32 | conv 10 k5 p2"],
+    ...                           budgets=[max_budget("params", 700)])]
+    ['failed']
+    """
+    from .gate import Judged, enforce
+    from .loading import expand_spec
+
+    judged = []
+    for given in [specs] if isinstance(specs, str) else specs:
+        try:
+            expanded = expand_spec(given)
+        except CnnCalcError as e:
+            judged.append(Judged(str(given), None, [], e))
+            continue
+        judged.extend(_judge(spec, budgets, input=input, dtype=dtype, strict=strict,
+                             no_warn=no_warn, max_layers=max_layers, stdin=stdin,
+                             bindings=bindings) for spec in expanded)
+    return judged
+
+
+def _judge(spec, budgets, **options):
+    from .gate import Judged, enforce
+
+    name = spec if isinstance(spec, str) else str(spec)
+    try:
+        return enforce(name, analyze(spec, **options), budgets)
+    except CnnCalcError as e:
+        return Judged(name, None, [], e)
+    except RecursionError:  # a safety net: the parser and builder cap nesting below it
+        return Judged(name, None, [], CnnCalcError("the spec nests too deeply"))
 
 
 def explain(spec, *, input: str | None = None, dtype: str = "float32",
@@ -230,4 +275,4 @@ def _values(bindings: dict) -> dict:
     return out
 
 
-__all__ = ["analyze", "sweep", "explain", "run", "verify", "CnnCalcError", "Report"]
+__all__ = ["analyze", "check", "sweep", "explain", "run", "verify", "CnnCalcError", "Report"]

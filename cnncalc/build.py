@@ -101,7 +101,8 @@ class _Builder:
                 raise CnnCalcError(f"the spec has no name '{name}' to give a value"
                                    f"{did_you_mean(name, self.symbols)}", where=f"-D {name}")
         return ir.Net(inp, body, count, tuple(self.symbols.values()),
-                      tuple(self.conditions.items), dict(self.roles))
+                      tuple(self.conditions.items), dict(self.roles),
+                      tuple(_budget(a) for a in self.spec.asserts))
 
     def input(self, written: t.Input, original: t.Input | None) -> ir.Input:
         opts = {o.name.lower(): o for o in written.options}  # Layout=HWC as layout=hwc
@@ -821,3 +822,17 @@ def _check_recursion(defs: dict[str, t.Def]) -> None:
                 stack.append((callee, iter(graph[callee])))
                 path.append(callee)
                 on_path.add(callee)
+
+
+def _budget(a: t.Assert):
+    """An `assert` as the budget `gate.py` judges: its value read (25M, 2048x7x7) and its
+    quantity and comparison checked, each error at its place in the spec."""
+    from .gate import Budget, check_budget, parse_value
+
+    budget = Budget(a.what, a.op, parse_value(a.value, a.value_span), a.span.text, a.span)
+    try:
+        return check_budget(budget)
+    except CnnCalcError as e:
+        if "quantity" in e.message:  # an unknown quantity: point at it
+            raise CnnCalcError(e.message, a.what_span) from None
+        raise

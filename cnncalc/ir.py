@@ -78,3 +78,4 @@ class Net(NamedTuple):
     symbols: tuple[tuple[Any, Span], ...]  # unbound names (sympy symbols), where each is first
     conditions: tuple = ()         # what the values written must satisfy (numbers.Condition)
     roles: dict | None = None      # symbol name -> the option, "input" or "repeat" that took it
+    asserts: tuple = ()            # `assert params <= 25M`: gate.Budget, each with its span

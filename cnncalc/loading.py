@@ -46,6 +46,29 @@ def load(spec, *, stdin=None) -> Source:
     return Source("<spec>", spec)
 
 
+def expand_spec(spec) -> list:
+    """The specs `check` judges for one it is given: a directory stands for its `*.cnn`
+    files (recursively, in name order), a pattern with `*`, `?` or `[` for the files it
+    matches (quoted, so the shell left it); anything else stays as it is, for `load`. A
+    directory with no spec, or a pattern that matches nothing, is an error."""
+    import glob
+
+    if not (isinstance(spec, str) and looks_like_path(spec)):
+        return [spec]
+    if os.path.isdir(spec):
+        found = sorted(glob.glob(os.path.join(glob.escape(spec), "**", "*.cnn"),
+                                 recursive=True))
+        if not found:
+            raise CnnCalcError("no .cnn file in this directory", where=spec)
+        return found
+    if not os.path.exists(spec) and any(c in spec for c in "*?["):
+        found = sorted(glob.glob(spec, recursive=True))
+        if not found:
+            raise CnnCalcError("no file matches this pattern", where=spec)
+        return found
+    return [spec]
+
+
 def read_file(path: str) -> Source:
     if os.path.isdir(path):
         raise CnnCalcError("is a directory, not a spec file", where=path)

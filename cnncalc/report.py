@@ -80,6 +80,7 @@ class Report(NamedTuple):
     summary: Any = None
     # `--memory training`: each term of a training step's memory (training.TrainingMemory)
     training: Any = None
+    asserts: tuple = ()          # the spec's own budgets (gate.Budget), judged by gate.py
 
     def display_shape(self, shape: tuple) -> list:
         """Shapes are kept channels first; a channels-last input shows them that way too."""
@@ -161,7 +162,21 @@ class Report(NamedTuple):
                         for s in self.symbols],
             # today's object, unchanged, unless --memory training asks for it
             **({} if self.training is None else {"training_memory": self.training_json()}),
+            **({"asserts": self.asserts_json()} if self.asserts else {}),
         }
+
+    def asserts_json(self) -> list:
+        """`"asserts"` of the JSON (only for a spec that has some): [{text, line, actual,
+        verdict}], verdict "passed", "failed" or "undecided" (a symbolic value)."""
+        from .gate import judge
+
+        def shown(value):
+            return [shown(v) for v in value] if isinstance(value, tuple) \
+                else self.json_value(value)
+
+        return [{"text": o.budget.text, "line": o.budget.span.line, "actual": shown(o.actual),
+                 "verdict": {True: "passed", False: "failed", None: "undecided"}[o.ok]}
+                for o in judge(self, self.asserts)]
 
 
 def _stated(s) -> dict:

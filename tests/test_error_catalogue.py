@@ -94,6 +94,7 @@ def _files(root: Path) -> None:
                                       "fc.weight": np.zeros((2, 2), "float32")})
     (root / "notes.txt").write_text("conv1.weight = 1\n")
     os.mkfifo(root / "pipe.cnn")
+    (root / "emptydir").mkdir()
     (root / "big-matrix.txt").write_text("\n".join(" ".join(["1"] * 100)
                                                    for _ in range(101)) + "\n")
 

@@ -769,3 +769,38 @@ def test_nesting_limit_in_the_parser():
     with pytest.raises(CnnCalcError) as e:
         P(text)
     assert "nest" in e.value.message
+
+
+# --- assert ------------------------------------------------------------------------------
+
+def test_comparisons_are_one_token_each():
+    ops = [tok.text for tok in tokenize(Source("<s>", "a <= b >= c == d != e < f > g"))
+           if tok.kind == OP]
+    assert ops == ["<=", ">=", "==", "!=", "<", ">"]
+
+
+def test_assert_statements_are_kept_apart_from_the_layers():
+    spec = parse(Source("<s>", "input 3x224x224 | conv 8 k3\nassert params <= 25M\n"
+                               "assert layer4.output == 2048x7x7 | relu"))
+    assert [type(s).__name__ for s in spec.body] == ["Apply", "Apply"]
+    first, second = spec.asserts
+    assert (first.what, first.op, first.value) == ("params", "<=", "25M")
+    assert (second.what, second.op, second.value) == ("layer4.output", "==", "2048x7x7")
+    assert (second.span.line, second.span.col) == (3, 1)
+    assert second.value_span.text == "2048x7x7"
+
+
+def test_an_assert_becomes_a_budget_of_the_net():
+    net = build(parse(Source("<s>", "input 1x4x4 | conv 1 k3\nassert macs < 4.2G\n"
+                                    "assert output == 1x2x2")))
+    macs, output = net.asserts
+    assert (macs.what, macs.op, macs.value) == ("macs", "<", 4_200_000_000)
+    assert (output.what, output.value) == ("output", (1, 2, 2))
+    assert macs.span.line == 2
+
+
+def test_assert_is_only_a_statement_at_the_top_level():
+    with pytest.raises(CnnCalcError) as e:
+        parse(Source("<s>", "def f { assert params < 3 }\ninput 1x4x4"))
+    assert "'assert' may only appear at the top level" in e.value.message
+    assert (e.value.line, e.value.col) == (1, 9)

@@ -77,6 +77,10 @@ def analyze(spec, as_json, fmt, depth, input_shape, dtype, strict, quiet, no_war
 
         click.echo(text.render(report, fmt, depth=depth), nl=False)
     warnings.show(report.warnings)
+    if report.asserts:
+        from .gate import report_asserts
+
+        sys.exit(report_asserts(report))
 
 
 def _sweeps(ctx, param, values) -> dict:

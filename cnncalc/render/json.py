@@ -28,7 +28,8 @@ def render(report: Report) -> str:
             f'  "symbols": {dump(d["symbols"])}'
             + (f',\n  "training_memory": {dump(d["training_memory"])}'
                if "training_memory" in d else "")
-            + "\n}")
+            + (f',\n  "asserts": {dump(d["asserts"], ensure_ascii=False)}' if "asserts" in d
+               else "") + "\n}")
 
 
 def _block(inner: str) -> str:

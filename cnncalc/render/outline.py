@@ -183,4 +183,21 @@ def condition_lines(report: Report) -> list[tuple[str, str]]:
     if summary is None:
         return []
     return [(s.text, ", ".join(([".".join(s.path)] if s.path else []) + [f"line {s.line}"]))
-            for s in summary.conditions]
+            for s in summary.conditions] + undecided_asserts(report)
+
+
+def undecided_asserts(report: Report) -> list[tuple[str, str]]:
+    """The spec's asserts that depend on names with no value, as conditions: `750·H·W ≤
+    1,000,000` (`assert macs <= 1M, line 4`)."""
+    if not report.asserts:
+        return []
+    from ..gate import judge
+    from .gate import SYMBOL, value_text
+
+    def shown(value):
+        return "x".join(show(v, report.order) for v in value) if isinstance(value, tuple) \
+            else show(value, report.order)
+
+    return [(f"{shown(o.actual)} {SYMBOL[o.budget.op]} {value_text(o.budget.value)}",
+             f"{o.budget.text}, line {o.budget.span.line}")
+            for o in judge(report, report.asserts) if o.ok is None]

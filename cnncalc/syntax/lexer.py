@@ -24,7 +24,7 @@ _TOKEN = re.compile(
     r"|(?P<comment>\#[^\n]*)"
     r"|(?P<newline>\n|;)"  # `;` separates statements like a line break
     r"|(?P<word>[A-Za-z0-9_.×]+)"
-    r"|(?P<op>//|[{}\[\]()|,=:*/%+\-])"
+    r"|(?P<op>//|<=|>=|==|!=|[<>]|[{}\[\]()|,=:*/%+\-])"  # comparisons: `assert`
 )
 
 

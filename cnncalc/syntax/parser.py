@@ -2,7 +2,8 @@
 
 Grammar (informally; `|` and new lines separate statements):
 
-    spec      := (def | input | statement)*
+    spec      := (def | input | assert | statement)*
+    assert    := 'assert' QUANTITY ('<' | '<=' | '==' | '>=' | '>' | '!=') VALUE
     def       := 'def' NAME ['(' [param (',' param)*] ')'] '{' statement* '}'
     input     := 'input' shape (NAME '=' value)*
     statement := [LABEL ':'] primary ('*' value)*
@@ -32,6 +33,7 @@ from .lexer import EOF, NEWLINE, OP, WORD, Token, tokenize
 MAX_NESTING = 100
 BLOCK_KINDS = ("residual", "add", "concat", "mul", "split")
 MULTI_BRANCH = ("add", "concat", "mul", "split")
+COMPARISONS = ("<", "<=", "==", ">=", ">", "!=")
 
 _INT = re.compile(r"[0-9]+\Z")
 _DECIMAL = re.compile(r"(?:[0-9]+\.[0-9]*|\.[0-9]+)\Z")
@@ -167,6 +169,7 @@ class _Parser:
         defs: list[t.Def] = []
         body: list[t.Stmt] = []
         inp: t.Input | None = None
+        asserts: list[t.Assert] = []
         self.skip_separators()
         while self.peek().kind != EOF:
             tok = self.peek()
@@ -178,10 +181,33 @@ class _Parser:
                 if body:
                     raise self.error("the input must come before the layers", tok)
                 inp = self.input()
+            elif keyword_of(tok) == "assert" and not self.is_op(self.peek(1), ":"):
+                asserts.append(self.assertion())
             else:
                 body.append(self.statement())
             self.end_statement(None)
-        return t.Spec(self.source, tuple(defs), inp, tuple(body))
+        return t.Spec(self.source, tuple(defs), inp, tuple(body), tuple(asserts))
+
+    def assertion(self) -> t.Assert:
+        kw = self.advance()
+        what = self.peek()
+        if what.kind != WORD:
+            raise self.error(f"expected what to assert (params, macs, flops, memory, output, "
+                             f"rf, or PATH.output), found {self.describe(what)}", what)
+        self.advance()
+        op = self.peek()
+        if op.kind != OP or op.text not in COMPARISONS:
+            hint = " (write == to compare)" if self.is_op(op, "=") else ""
+            raise self.error(f"expected a comparison (<, <=, ==, >=, >, !=) after "
+                             f"'{what.text}', found {self.describe(op)}{hint}", op)
+        self.advance()
+        value = self.peek()
+        if value.kind != WORD:
+            raise self.error(f"expected a value such as 25M, 4.2G or 2048x7x7 after "
+                             f"'{op.text}', found {self.describe(value)}", value)
+        self.advance()
+        return t.Assert(what.text, op.text, value.text, self.span(kw, value),
+                        self.span(what), self.span(value))
 
     def define(self) -> t.Def:
         kw = self.advance()
@@ -348,8 +374,9 @@ class _Parser:
         word = keyword_of(tok)
         if word in BLOCK_KINDS:
             return self.block()
-        if word in ("def", "input"):
-            where = "at the top level" if word == "def" else "once, before the layers"
+        if word in ("def", "input", "assert"):
+            where = {"def": "at the top level", "input": "once, before the layers",
+                     "assert": "at the top level, outside defs and groups"}[word]
             raise self.error(f"'{tok.text}' may only appear {where}", tok)
         if word == "shortcut":
             raise self.error("'shortcut' must follow a 'residual { … }' block", tok)

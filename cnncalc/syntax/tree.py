@@ -142,8 +142,21 @@ class Input(NamedTuple):
     span: Span
 
 
+class Assert(NamedTuple):
+    """`assert params <= 25M`, `assert layer4.output == 2048x7x7`: a budget the spec states
+    for itself; `gate.py` says what the quantity and the value may be."""
+
+    what: str         # a quantity, or PATH.quantity
+    op: str           # < <= == >= > !=
+    value: str        # as written: 25M, 4.2G, 1e9, 2048x7x7
+    span: Span        # the whole statement
+    what_span: Span
+    value_span: Span
+
+
 class Spec(NamedTuple):
     source: Source
     defs: tuple[Def, ...]
     input: Input | None
     body: tuple[Stmt, ...]
+    asserts: tuple[Assert, ...] = ()
