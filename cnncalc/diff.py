@@ -107,9 +107,9 @@ def compare(a: Report, b: Report, names: tuple[str, str] = ("A", "B")) -> Diff:
 
 
 def align(rows_a: list[Row], rows_b: list[Row]) -> list[tuple[Row | None, Row | None]]:
-    """Pairs of rows with the same path, in B's order; a row of A that B lacks comes just
-    before the first row B shares with A after it (where it stood in A), one that A lacks
-    is paired with None. A path is unique in a report; a repeated one (never made by the
+    """Pairs of rows with the same path, in B's order; a row of A that B lacks comes where it
+    stood in A (after the rows it followed, before rows added there), paired with None, and
+    so does a row that A lacks. A path is unique in a report; a repeated one (never made by the
     builder) would pair by its occurrence."""
     keys_a, keys_b = _keys(rows_a), _keys(rows_b)
     where_in_a = {key: i for i, key in enumerate(keys_a)}
@@ -125,10 +125,15 @@ def align(rows_a: list[Row], rows_b: list[Row]) -> list[tuple[Row | None, Row | 
 
     for key, row_b in zip(keys_b, rows_b):
         i = where_in_a.get(key)
-        if i is None:
+        if i is None:  # rows removed at this place go first, as a diff of lines shows them
+            stop = next_a
+            while stop < len(keys_a) and keys_a[stop] not in in_b:
+                stop += 1
+            removed_before(stop)
             pairs.append((None, row_b))
             continue
         removed_before(i)
+        next_a = max(next_a, i + 1)
         pairs.append((rows_a[i], row_b))
     removed_before(len(rows_a))
     return pairs

@@ -46,11 +46,9 @@ def diff(specs, inputs, as_json, fmt, dtype, strict, quiet, no_warn, no_color, m
     warnings.check(raised)
     fmt = "json" if as_json else fmt or "table"
     if fmt == "json":
-        import json
+        from ..render.diff import render_json
 
-        from ..render.diff import to_dict
-
-        click.echo(json.dumps(to_dict(compared), ensure_ascii=False, indent=2))
+        click.echo(render_json(compared))
     elif fmt == "markdown":
         from ..render.diff import render_markdown
 

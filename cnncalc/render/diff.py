@@ -115,8 +115,9 @@ def print_diff(diff: Diff, no_color: bool = False) -> None:
         console.print()
         layers = Table(header_style="bold", box=None, padding=(0, 1))
         for title, right in (("layer", False), ("", False), ("A", True), ("B", True),
-                             ("change", True), ("%", True)):
-            layers.add_column(title, justify="right" if right else "left")
+                             ("change", True), ("%", True)):  # a path is read whole
+            layers.add_column(title, justify="right" if right else "left",
+                              no_wrap=title in ("layer", ""))
         for status, cells in layer_cells(diff):
             layers.add_row(Text(cells[0], style=STYLE[status]), *map(Text, cells[1:]))
         console.print(layers)
@@ -190,3 +191,25 @@ def _percent(ratio: Fraction | None):
         return None
     text = decimal_text(ratio * 100, ".2f")
     return float(text) if abs(ratio) < 10 ** 12 else text
+
+
+def render_json(diff: Diff) -> str:
+    """The object laid out to be read: each total and each layer on a line of its own."""
+    import json
+
+    d = to_dict(diff)
+
+    def dump(v):
+        return json.dumps(v, ensure_ascii=False)
+
+    totals = ",\n    ".join(f"{dump(k)}: {dump(v)}" for k, v in d["totals"].items())
+    layers = ",\n    ".join(dump(layer) for layer in d["layers"])
+    return ("{\n"
+            f'  "a": {dump(d["a"])},\n'
+            f'  "b": {dump(d["b"])},\n'
+            f'  "same": {dump(d["same"])},\n'
+            f'  "totals": {{\n    {totals}\n  }},\n'
+            f'  "layers": [{f"{chr(10)}    {layers}{chr(10)}  " if layers else ""}],\n'
+            f'  "counts": {dump(d["counts"])},\n'
+            f'  "warnings": {dump(d["warnings"])}\n'
+            "}")
