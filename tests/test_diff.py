@@ -272,3 +272,9 @@ def test_alignment_keeps_every_row_once_in_its_own_order(paths_a, paths_b):
     # rows that only A has keep A's order among themselves
     only_a = [p for p in a_side if p not in paths_b]
     assert only_a == [p for p in paths_a if p not in paths_b]
+
+
+def test_a_warning_of_one_spec_at_two_shapes_is_shown_once():
+    result = run("input 1x8x8 | conv 1 k=2*2", "--input", "1x8x8", "--input", "1x9x9")
+    assert result.exit_code == 0
+    assert result.stderr.count("warning:") == 1, result.stderr
