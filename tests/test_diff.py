@@ -278,3 +278,12 @@ def test_a_warning_of_one_spec_at_two_shapes_is_shown_once():
     result = run("input 1x8x8 | conv 1 k=2*2", "--input", "1x8x8", "--input", "1x9x9")
     assert result.exit_code == 0
     assert result.stderr.count("warning:") == 1, result.stderr
+
+
+def test_a_binding_is_given_to_both_specs_and_each_must_have_the_name():
+    d = as_json("input Cx8x8 | conv C k3", "input Cx8x8 | conv C k5", "-D", "C=2")
+    # (3·3·2 + 1)·2 = 38 against (5·5·2 + 1)·2 = 102
+    assert (d["totals"]["params"]["a"], d["totals"]["params"]["b"]) == (38, 102)
+    result = run("input Cx8x8 | conv C k3", "input 4x8x8 | conv 4 k3", "-D", "C=4")
+    assert result.exit_code == 2
+    assert "the spec has no name 'C'" in result.stderr
