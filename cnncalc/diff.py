@@ -60,7 +60,7 @@ class Figure(NamedTuple):
     @property
     def new(self) -> bool:
         """From nothing to something: a per cent of 0 has no value, the figure is new."""
-        return self.numeric and _is_zero(self.a or 0) and not self.same
+        return self.numeric and _is_zero(0 if self.a is None else self.a) and not self.same
 
 
 class LayerDiff(NamedTuple):

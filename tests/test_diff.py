@@ -287,3 +287,16 @@ def test_a_binding_is_given_to_both_specs_and_each_must_have_the_name():
     result = run("input Cx8x8 | conv C k3", "input 4x8x8 | conv 4 k3", "-D", "C=4")
     assert result.exit_code == 2
     assert "the spec has no name 'C'" in result.stderr
+
+
+def test_json_of_concrete_specs_loads_neither_rich_nor_sympy():
+    import subprocess
+    import sys
+
+    code = ("import sys; from cnncalc.cli import main; sys.argv = ['cnncalc', 'diff', "
+            "'input 1x4x4 | conv 1 k3', 'input 1x4x4 | conv 1 k2', '--json']\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print('rich' in sys.modules, 'sympy' in sys.modules, file=sys.stderr)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stderr.strip() == "False False"
+    assert json.loads(out.stdout)["totals"]["params"]["change"] == -5  # 10 → 5 (k2: 4 + 1)

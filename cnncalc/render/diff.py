@@ -9,14 +9,10 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from rich.table import Table
-from rich.text import Text
-
 from ..diff import ROW_FIGURES, TOTALS, Diff, Figure
 from ..numbers import decimal_text, is_concrete, plain, show
 from ..report import Report
 from .outline import megabytes, rf_text, shape_text, thousands
-from .table import make_console
 
 BYTES = {"input_bytes", "activation_bytes", "param_bytes", "total_bytes"}
 TOTAL_LABELS, ROW_LABELS = dict(TOTALS), dict(ROW_FIGURES)
@@ -96,6 +92,11 @@ def summary(diff: Diff) -> str:
 
 
 def print_diff(diff: Diff, no_color: bool = False) -> None:
+    from rich.table import Table  # here, so that --json and markdown never load rich
+    from rich.text import Text
+
+    from .table import make_console
+
     console = make_console(no_color)
     names = Table.grid(padding=(0, 2))
     names.add_column(style="bold")
