@@ -7,7 +7,7 @@ from fractions import Fraction
 
 from . import build as _build
 from .analysis import analyze_net
-from .errors import CnnCalcError, Source, Span
+from .errors import CnnCalcError, Source
 from .loading import load
 from .numbers import bounded
 from .report import Report
@@ -91,7 +91,7 @@ def check(specs, *, budgets=(), input: str | None = None, dtype: str = "float32"
     ...                           budgets=[max_budget("params", 700)])]
     ['failed']
     """
-    from .gate import Judged, enforce
+    from .gate import Judged
     from .loading import expand_spec
 
     judged = []
@@ -117,6 +117,48 @@ def _judge(spec, budgets, **options):
         return Judged(name, None, [], e)
     except RecursionError:  # a safety net: the parser and builder cap nesting below it
         return Judged(name, None, [], CnnCalcError("the spec nests too deeply"))
+
+
+def diff(a, b=None, *, inputs=(), dtype: str = "float32",
+         max_layers: int = _build.DEFAULT_MAX_LAYERS, stdin=None,
+         bindings: dict | None = None):
+    """Two nets side by side (`diff.Diff`): specs `a` and `b` (at `inputs[0]` if one shape
+    is given), or the one spec `a` at two input shapes (`inputs` holds both, `b` is None).
+
+    >>> d = diff("input 64x32x32 | conv 64 k3 p1 nobias * 2",
+    ...          "input 64x32x32 | conv 64 k5 p2 nobias")
+    >>> d.totals[0].a, d.totals[0].b, d.totals[0].change
+    (73728, 102400, 28672)
+    """
+    from .diff import compare
+
+    inputs = tuple(inputs)
+    if (b is None) != (len(inputs) == 2) or len(inputs) > 2:
+        if b is not None:
+            raise CnnCalcError("--input twice compares one spec at two input shapes; with two "
+                               "specs give --input once (both at that shape) or not at all",
+                               where="--input")
+        raise CnnCalcError("diff compares two nets: give two specs (A B), or one spec and "
+                           "--input twice (--input 3x224x224 --input 3x320x320)",
+                           where="cnncalc diff")
+    source_a = load(a, stdin=stdin) if not isinstance(a, Source) else a
+    source_b = source_a if b is None or b == a else \
+        b if isinstance(b, Source) else load(b, stdin=stdin)
+    shapes = inputs if b is None else inputs * 2 or (None, None)
+    reports = [analyze(source, input=shape, dtype=dtype, max_layers=max_layers,
+                       bindings=bindings)
+               for source, shape in zip((source_a, source_b), shapes)]
+    names = [_name(source) + (f" --input {shape}" if shape else "")
+             for source, shape in zip((source_a, source_b), shapes)]
+    return compare(*reports, names=tuple(names))
+
+
+def _name(source: Source) -> str:
+    """A file or example by its name, spec text as it is (on one line, cut short)."""
+    if source.name != "<spec>":
+        return source.name
+    text = " ".join(source.text.split())
+    return text if len(text) <= 60 else text[:59] + "…"
 
 
 def explain(spec, *, input: str | None = None, dtype: str = "float32",
@@ -275,4 +317,5 @@ def _values(bindings: dict) -> dict:
     return out
 
 
-__all__ = ["analyze", "check", "sweep", "explain", "run", "verify", "CnnCalcError", "Report"]
+__all__ = ["analyze", "check", "diff", "sweep", "explain", "run", "verify", "CnnCalcError",
+           "Report"]

@@ -6,7 +6,7 @@ only when used, so `--json` never loads rich. `common` declares what the command
 each other module holds a few commands, registered on `main` when imported.
 """
 
-from . import analysis, catalog, execution, gate  # noqa: F401  (they register their commands)
+from . import analysis, catalog, compare, execution, gate  # noqa: F401  (they register their commands)
 from .common import main
 
 __all__ = ["main"]
