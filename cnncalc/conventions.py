@@ -46,17 +46,19 @@ class Facts(NamedTuple):
     biases: Any          # bias elements (batch norm: its shift)
     params: Any
     batch: Any
+    channels: Any        # of the input
     in_elements: Any
     out_elements: Any
     out_positions: Any   # batch x output spatial positions (1 per sample without any)
+    options: dict        # the layer's options (lrn's size); empty for a merge
 
 
 def facts(report: Report, row: Row) -> Facts:
     batch = report.input.batch
     x, y = row.input_shape, row.output_shape
     return Facts(FAMILIES.get(row.kind, "other"), row.kind, row.mode, len(x) - 1, row.macs,
-                 row.weights, row.biases, row.params, batch, batch * product(x),
-                 batch * product(y), batch * product(y[1:]))
+                 row.weights, row.biases, row.params, batch, x[0], batch * product(x),
+                 batch * product(y), batch * product(y[1:]), row.options or {})
 
 
 # --- the categories: the reconciliation's rows, in its order ----------------------------
@@ -101,6 +103,17 @@ _PTFLOPS_ACTIVATION = {
 }  # sigmoid, tanh, hardswish, mish, selu, hardsigmoid: neither, 0
 
 
+def _ptflops_other(f: Facts):
+    """torch's F.local_response_norm is built of operations ptflops patches: x·x, the mean
+    over the window of channels (an average pool over the C + size − 1 zero-padded
+    channels at each position), ·alpha and +k: 3 per element and C + size − 1 per
+    position. Nothing else without a module hook (flatten, dropout, pad, shuffle, embed)
+    reaches a counter."""
+    if f.kind != "lrn":
+        return 0
+    return 3 * f.out_elements + (f.channels + f.options["size"] - 1) * f.out_positions
+
+
 def _fvcore_pool(f: Facts):
     # aten::adaptive_avg_pool2d alone has a handle: 1 per input element
     adaptive = f.kind == "avgpool" and f.mode in ("global", "adaptive") and f.axes == 2
@@ -132,7 +145,8 @@ CONVENTIONS = {c.name: c for c in (
                 "batch norm": lambda f: 2 * f.in_elements,
                 "activations": lambda f: _PTFLOPS_ACTIVATION.get(f.kind, 0) * f.out_elements,
                 "pooling": lambda f: 2 * f.in_elements,  # nn.*Pool* hook + F.*_pool*
-                "upsampling": lambda f: 2 * f.out_elements}),  # nn.Upsample + F.interpolate
+                "upsampling": lambda f: 2 * f.out_elements,  # nn.Upsample + F.interpolate
+                "other layers": _ptflops_other}),
 )}
 NAMES = tuple(CONVENTIONS)
 DEFAULT = "papers"

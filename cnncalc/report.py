@@ -35,6 +35,7 @@ class Row(NamedTuple):
     biases: Any = 0
     padding: tuple | None = None  # ((before, after), …) per spatial axis; None: no padding
     mode: str | None = None      # the kind's variant (pooling: window, global, adaptive)
+    options: dict | None = None  # the layer's options as resolved (None for a merge)
 
     @property
     def flops(self):
