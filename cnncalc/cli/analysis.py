@@ -47,8 +47,8 @@ def analyze(spec, as_json, fmt, depth, convention, reconcile, input_shape, dtype
     if as_json and fmt not in (None, "json"):
         raise click.UsageError(f"--json and --format {fmt} ask for two outputs: give one")
     if reconcile and convention is not None:
-        raise click.UsageError("--conventions shows every convention; --convention "
-                               f"{convention} chooses one: give one")
+        raise click.UsageError("--conventions shows every convention and --convention "
+                               "chooses one: give one")
     if reconcile and fmt == "csv":
         raise click.UsageError("--conventions is shown as a table, JSON or markdown, not csv")
     warnings = Warnings(no_warn, quiet, strict)
