@@ -84,9 +84,10 @@ class Convention(NamedTuple):
     rules: dict          # category -> Rule (a category left out counts 0)
 
 
-def _by_positions(count: Callable[[Facts], Any]) -> Rule:
-    """torchinfo's conv rule: `count` elements once per output position (fc: per sample)."""
-    return lambda f: count(f) * (f.batch if f.family == "fc" else f.out_positions)
+def _applied(f: Facts):
+    """How many times a conv's or fc's weights (and biases) are applied: once per output
+    position (fc: once per sample)."""
+    return f.batch if f.family == "fc" else f.out_positions
 
 
 def _parameters(f: Facts):
@@ -126,8 +127,8 @@ CONVENTIONS = {c.name: c for c in (
                {WEIGHTS: lambda f: f.macs}),
     Convention("torchinfo", "torchinfo 1.8 total_mult_adds: a conv's weight and bias elements "
                             "x output positions; any other layer, its parameter count",
-               {WEIGHTS: _by_positions(lambda f: f.weights),
-                BIAS: _by_positions(lambda f: f.biases),
+               {WEIGHTS: lambda f: f.weights * _applied(f),
+                BIAS: lambda f: f.biases * _applied(f),
                 **{c: _parameters for c in CATEGORIES if c not in (WEIGHTS, BIAS)}}),
     Convention("fvcore", "fvcore 0.1.5 FlopCountAnalysis.total: conv and fc without bias, "
                          "batch norm 2 per element, 2-D adaptive average pooling 1 per input "
@@ -141,7 +142,7 @@ CONVENTIONS = {c.name: c for c in (
                           "per element, activations and pooling by module hook and by "
                           "patched function",
                {WEIGHTS: lambda f: f.macs,
-                BIAS: lambda f: f.biases * (f.batch if f.family == "fc" else f.out_positions),
+                BIAS: lambda f: f.biases * _applied(f),
                 "batch norm": lambda f: 2 * f.in_elements,
                 "activations": lambda f: _PTFLOPS_ACTIVATION.get(f.kind, 0) * f.out_elements,
                 "pooling": lambda f: 2 * f.in_elements,  # nn.*Pool* hook + F.*_pool*

@@ -14,6 +14,8 @@ from cnncalc.cli import main
 from cnncalc.conventions import NAMES, macs_under, reconcile, under
 
 ZOO = json.loads((Path(__file__).parent / "reference" / "zoo.json").read_text())["models"]
+EXTRA = json.loads((Path(__file__).parent / "reference" / "peers_extra.json").read_text())[
+    "models"]
 FIGURE = {"papers": "macs", "torchinfo": "torchinfo_mult_adds", "fvcore": "fvcore_flops",
           "ptflops": "ptflops_macs"}
 
@@ -50,6 +52,44 @@ def test_googlenet_under_ptflops_counts_its_functional_relu_once():
     assert activations == 2 * relu_elements
     assert rec.totals["ptflops"] - relu_elements == ZOO["googlenet"]["ptflops_macs"]
     assert rec.totals["ptflops"] != ZOO["googlenet"]["ptflops_macs"]
+
+
+def test_efficientnet_b0_under_every_peer():
+    """SiLU modules (ptflops: the wrapped F.silu, once), squeeze-excite with nn.Sigmoid and
+    `scale * x` (no tool counts either), adaptive average pool modules: every figure to the
+    unit (tests/reference/peers_extra.json)."""
+    report = analyze("efficientnet_b0")
+    for convention in ("torchinfo", "fvcore", "ptflops"):
+        assert macs_under(report, convention) == EXTRA["efficientnet_b0"][FIGURE[convention]]
+
+
+def _final_pool_inputs(report):
+    pool = [r for r in report.rows if r.kind == "avgpool"][-1]
+    assert pool.mode == "global"
+    return pool.input_shape[0] * pool.input_shape[1] * pool.input_shape[2]
+
+
+def test_mobilenet_v2_pools_with_a_function():
+    """torchvision's MobileNetV2 pools with F.adaptive_avg_pool2d, not a module: ptflops
+    counts its 1280 x 7 x 7 inputs once (the wrapped function), not twice."""
+    report = analyze("mobilenet_v2")
+    figures = EXTRA["mobilenet_v2"]
+    assert macs_under(report, "torchinfo") == figures["torchinfo_mult_adds"]
+    assert macs_under(report, "fvcore") == figures["fvcore_flops"]
+    assert _final_pool_inputs(report) == 1280 * 7 * 7
+    assert macs_under(report, "ptflops") - 1280 * 7 * 7 == figures["ptflops_macs"]
+
+
+def test_shufflenet_v2_pools_with_a_mean():
+    """torchvision's ShuffleNetV2 pools with x.mean([2, 3]): neither fvcore (no
+    aten::adaptive_avg_pool2d) nor ptflops (no module, no wrapped function) counts it."""
+    report = analyze("shufflenet_v2")
+    figures = EXTRA["shufflenet_v2"]
+    inputs = _final_pool_inputs(report)
+    assert inputs == 1024 * 7 * 7
+    assert macs_under(report, "torchinfo") == figures["torchinfo_mult_adds"]
+    assert macs_under(report, "fvcore") - inputs == figures["fvcore_flops"]
+    assert macs_under(report, "ptflops") - 2 * inputs == figures["ptflops_macs"]
 
 
 def test_resnet50_by_category():
