@@ -112,7 +112,7 @@ class _Analysis(Visitor):
             weights = kind.weights(layer, x)
         self.add_row(path, kind.name, layer.span, layer.text, x, y, params,
                      kind.buffers(layer, x), macs, out_rf, kind.note(layer, x, y, ctx),
-                     weights, biases, kind.padding(layer, x))
+                     weights, biases, kind.padding(layer, x), kind.mode(layer), layer.opts)
         return y, out_rf
 
     def branch_inputs(self, m: ir.Merge, path: tuple, value):
@@ -138,7 +138,7 @@ class _Analysis(Visitor):
         return y, merged
 
     def add_row(self, path, kind, span: Span, source: str, x, y, params, buffers, macs, rf,
-                note, weights=0, biases=0, padding=None) -> None:
+                note, weights=0, biases=0, padding=None, mode=None, options=None) -> None:
         for a in rf:  # what grows from layer to layer without a bound of its own
             bounded_figures((a.size, a.jump, a.start), span,
                             lambda: f"the receptive field of {'.'.join(path)}")
@@ -148,7 +148,7 @@ class _Analysis(Visitor):
             macs=macs, rf=tuple(a.size for a in rf), jump=tuple(a.jump for a in rf),
             start=tuple(a.start for a in rf),
             output_bytes=product(y) * self.batch * self.elem_bytes, note=note, span=span,
-            weights=weights, biases=biases, padding=padding))
+            weights=weights, biases=biases, padding=padding, mode=mode, options=options))
 
     def _check_products(self, layer: ir.Layer, x) -> None:
         """`k=3*3` is a 9x9 kernel, though the notes write "3*3 卷积" for a 3x3 one: a kernel,

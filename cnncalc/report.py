@@ -34,6 +34,8 @@ class Row(NamedTuple):
     weights: Any = 0             # params = weights + biases (batch norm: scale + shift)
     biases: Any = 0
     padding: tuple | None = None  # ((before, after), …) per spatial axis; None: no padding
+    mode: str | None = None      # the kind's variant (pooling: window, global, adaptive)
+    options: dict | None = None  # the layer's options as resolved (None for a merge)
 
     @property
     def flops(self):
@@ -81,6 +83,8 @@ class Report(NamedTuple):
     # `--memory training`: each term of a training step's memory (training.TrainingMemory)
     training: Any = None
     asserts: tuple = ()          # the spec's own budgets (gate.Budget), judged by gate.py
+    # whose count the MACs follow (conventions.py): "papers" (weights x positions) or a peer's
+    convention: str = "papers"
 
     def display_shape(self, shape: tuple) -> list:
         """Shapes are kept channels first; a channels-last input shows them that way too."""
@@ -148,7 +152,8 @@ class Report(NamedTuple):
                 [_num(v) for v in t.rf_features],
                 "jump": [_num(v) for v in t.jump], "input_bytes": _num(t.input_bytes),
                 "activation_bytes": _num(t.activation_bytes),
-                "param_bytes": _num(t.param_bytes), "total_bytes": _num(t.total_bytes)},
+                "param_bytes": _num(t.param_bytes), "total_bytes": _num(t.total_bytes),
+                "convention": self.convention},
             # every warning, one per row it arose in, whatever --no-warn or -q silenced
             "warnings": [w.to_dict() for w in self.warnings],
             "conditions": self.conditions_json(),

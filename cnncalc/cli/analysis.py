@@ -9,6 +9,7 @@ import click
 
 from ..analysis import DTYPE_BYTES
 from ..build import EXPLAIN_MAX_LAYERS
+from ..conventions import NAMES as CONVENTION_NAMES
 from ..errors import CnnCalcError
 from ..training import DEFAULT_OPTIMIZER, OPTIMIZER_STATES
 from .common import (BINDINGS, INPUT, MAX_LAYERS, NAME, NO_COLOR, Warnings, call, fail,
@@ -22,6 +23,12 @@ from .common import (BINDINGS, INPUT, MAX_LAYERS, NAME, NO_COLOR, Warnings, call
               default=None, help="Output format.  [default: table]")
 @click.option("--depth", type=click.IntRange(min=1), default=None,
               help="Fold rows nested deeper than N levels into their block.")
+@click.option("--convention", type=click.Choice(CONVENTION_NAMES), default=None,
+              help="Count MACs as papers do (weights x positions), or as torchinfo, fvcore "
+                   "or ptflops print them.  [default: papers]")
+@click.option("--conventions", "reconcile", is_flag=True,
+              help="Instead of the layers: every convention's MACs by category (conv/fc, "
+                   "bias, batch norm, activations, pooling, ...) and total.")
 @INPUT
 @click.option("--dtype", default="float32", show_default=True,
               type=click.Choice(list(DTYPE_BYTES), case_sensitive=False),
@@ -41,8 +48,8 @@ from .common import (BINDINGS, INPUT, MAX_LAYERS, NAME, NO_COLOR, Warnings, call
               callback=lambda *args: _sweeps(*args),  # defined below analyze
               help="One row per value of a name of the spec (224..640/32, or 224,320,512); "
                    "repeat it to step several names together.")
-def analyze(spec, as_json, fmt, depth, input_shape, dtype, strict, quiet, no_warn, no_color,
-            max_layers, bindings, memory, optimizer, sweeps):
+def analyze(spec, as_json, fmt, depth, convention, reconcile, input_shape, dtype, strict, quiet,
+            no_warn, no_color, max_layers, bindings, memory, optimizer, sweeps):
     """Per-layer table and totals for SPEC: a .cnn file, '-' (stdin), a bundled example's
     name (resnet50) or the spec text.
     Names without a value (input 3xHxW) are symbols: sizes come out as formulas, with the
@@ -55,6 +62,11 @@ def analyze(spec, as_json, fmt, depth, input_shape, dtype, strict, quiet, no_war
         raise click.UsageError("--optimizer counts a training step's memory: add --memory "
                                "training")
     optimizer = optimizer or DEFAULT_OPTIMIZER
+    if reconcile and convention is not None:
+        raise click.UsageError("--conventions shows every convention and --convention "
+                               "chooses one: give one")
+    if reconcile and fmt == "csv":
+        raise click.UsageError("--conventions is shown as a table, JSON or markdown, not csv")
     warnings = Warnings(no_warn, quiet, strict)
     if sweeps:
         return _sweep(spec, sweeps, as_json and "json" or fmt or "table", input_shape, dtype,
@@ -64,6 +76,14 @@ def analyze(spec, as_json, fmt, depth, input_shape, dtype, strict, quiet, no_war
                    memory=memory, optimizer=optimizer)
     warnings.check(report.warnings)
     fmt = "json" if as_json else fmt or "table"
+    if reconcile:
+        _print_reconciliation(report, fmt, no_color)
+        warnings.show(report.warnings)
+        return
+    if convention is not None:
+        from ..conventions import under
+
+        report = under(report, convention)
     if fmt == "json":
         from ..render.json import render as render_json
 
@@ -118,6 +138,19 @@ def _sweep(spec, sweeps, fmt, input_shape, dtype, bindings, memory, optimizer, m
                 "csv": render.render_csv}[fmt](result)
         click.echo(text, nl=fmt == "json")
     warnings.show(noticed)
+
+
+def _print_reconciliation(report, fmt: str, no_color: bool) -> None:
+    from ..conventions import reconcile
+    from ..render import conventions as render
+
+    rec = reconcile(report)
+    if fmt == "json":
+        click.echo(render.render_json(report, rec))
+    elif fmt == "markdown":
+        click.echo(render.markdown(report, rec), nl=False)
+    else:
+        render.print_reconciliation(report, rec, no_color=no_color)
 
 
 def _range(ctx, param, values) -> dict:

@@ -146,6 +146,11 @@ class LayerKind:
     def macs(self, layer: Layer, x: Shape, y: Shape) -> Any:
         return 0
 
+    def mode(self, layer: Layer) -> str | None:
+        """The variant of the kind that a peer tool counts apart (pooling: "window", "global"
+        or "adaptive", see `conventions.py`); None for a kind that has one."""
+        return None
+
     def receptive_field(self, layer: Layer, x: Shape, rf: tuple[AxisRF, ...],
                         ctx: Context) -> tuple[AxisRF, ...]:
         return rf

@@ -129,8 +129,11 @@ def totals_lines(report: Report) -> list[tuple[str, str]]:
     batch = report.input.batch
     if not _one(batch):
         lines.append(("Batch", thousands(batch, order)))
+    macs = "MACs" if _one(batch) else "MACs (whole batch)"
+    if report.convention != "papers":  # counted as a peer tool counts (conventions.py)
+        macs = f"{macs}, as {report.convention} counts"
     lines += [
-        ("MACs" if _one(batch) else "MACs (whole batch)", with_human(t.macs, order)),
+        (macs, with_human(t.macs, order)),
         ("FLOPs (2 x MACs)", with_human(t.flops, order)),
         ("Output", shape_text(report, t.output_shape)),
         ("Receptive field", rf_text(t.rf, order))]
