@@ -80,9 +80,12 @@ def sweep(spec, name, values=None, *, input: str | None = None, dtype: str = "fl
 
 def check(specs, *, budgets=(), input: str | None = None, dtype: str = "float32",
           strict: bool = False, no_warn=(), max_layers: int = _build.DEFAULT_MAX_LAYERS,
-          stdin=None, bindings: dict | None = None) -> list:
+          stdin=None, bindings: dict | None = None, convention: str = "papers",
+          memory: str = "inference", optimizer: str = "adam") -> list:
     """Judge each spec against the budgets (`gate.Budget`, e.g. from `gate.max_budget`) and
-    its own asserts: a `gate.Judged` per spec, in order. A spec is a path, a directory (its
+    its own asserts: a `gate.Judged` per spec, in order. MACs (and FLOPs) are counted as
+    `convention` counts them; `memory="training"` makes `memory` a training step's total
+    with `optimizer`. A spec is a path, a directory (its
     `*.cnn` files, recursively), a glob, a bundled example's name or spec text; an invalid
     one is judged too (its `error` set), so that the others are still checked.
 
@@ -101,18 +104,20 @@ def check(specs, *, budgets=(), input: str | None = None, dtype: str = "float32"
         except CnnCalcError as e:
             judged.append(Judged(str(given), None, [], e))
             continue
-        judged.extend(_judge(spec, budgets, input=input, dtype=dtype, strict=strict,
-                             no_warn=no_warn, max_layers=max_layers, stdin=stdin,
-                             bindings=bindings) for spec in expanded)
+        judged.extend(_judge(spec, budgets, convention, input=input, dtype=dtype,
+                             strict=strict, no_warn=no_warn, max_layers=max_layers,
+                             stdin=stdin, bindings=bindings, memory=memory,
+                             optimizer=optimizer) for spec in expanded)
     return judged
 
 
-def _judge(spec, budgets, **options):
+def _judge(spec, budgets, convention, **options):
+    from .conventions import under
     from .gate import Judged, enforce
 
     name = spec if isinstance(spec, str) else str(spec)
     try:
-        return enforce(name, analyze(spec, **options), budgets)
+        return enforce(name, under(analyze(spec, **options), convention), budgets)
     except CnnCalcError as e:
         return Judged(name, None, [], e)
     except RecursionError:  # a safety net: the parser and builder cap nesting below it

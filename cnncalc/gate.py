@@ -129,10 +129,19 @@ def judge(report: Report, budgets) -> list[Outcome]:
     return [_outcome(report, b) for b in budgets]
 
 
-def papers_macs(report: Report, rows=None):
-    """The MACs a budget reads: the papers' count (conv, deconv and fc weights × positions,
-    dsl.md §5). The one place where a counting convention will plug in."""
+def report_macs(report: Report, rows=None):
+    """The MACs a budget reads: the report's own count — the papers' (conv, deconv and fc
+    weights × positions, dsl.md §5), or a peer's where the report was recounted under
+    `--convention` (`conventions.under`)."""
     return report.totals.macs if rows is None else total(r.macs for r in rows)
+
+
+def report_memory(report: Report):
+    """The bytes `memory` reads: the table's estimated total (torchinfo's: input, forward
+    and backward pass, parameters), or under `--memory training` a training step's total
+    (training.py)."""
+    return report.totals.total_bytes if report.training is None else \
+        report.training.total_bytes
 
 
 def _outcome(report: Report, b: Budget) -> Outcome:
@@ -166,8 +175,8 @@ def _axes_error(b: Budget, actual: tuple) -> CnnCalcError:
 def _actual(report: Report, b: Budget):
     t, quantity = report.totals, b.quantity
     if not b.path:
-        return {"params": lambda: t.params, "macs": lambda: papers_macs(report),
-                "flops": lambda: t.flops, "memory": lambda: t.total_bytes,
+        return {"params": lambda: t.params, "macs": lambda: report_macs(report),
+                "flops": lambda: t.flops, "memory": lambda: report_memory(report),
                 "output": lambda: tuple(in_layout(t.output_shape, report.input.layout)),
                 "rf": lambda: tuple(t.rf)}[quantity]()
     rows = [r for r in report.rows
@@ -178,7 +187,7 @@ def _actual(report: Report, b: Budget):
         raise error(f"no layer or block '{b.path}'{did_you_mean(b.path, known)}", b)
     last = rows[-1]  # rows are in execution order: the block's output is its last row's
     return {"params": lambda: total(r.params for r in rows),
-            "macs": lambda: papers_macs(report, rows),
+            "macs": lambda: report_macs(report, rows),
             "flops": lambda: total(r.flops for r in rows),
             "output": lambda: tuple(in_layout(last.output_shape, report.input.layout)),
             "rf": lambda: tuple(last.rf)}[quantity]()

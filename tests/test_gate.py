@@ -324,3 +324,45 @@ def test_analyze_keeps_its_formats_with_asserts():
     assert "<spec>:2:1: error: assert fails: params 760 ≥ 700: 60 over (8.6%)" in r.stderr
     r = run("analyze", spec, "--format", "markdown")
     assert r.exit_code == 1 and "| 1 | conv1 |" in r.stdout
+
+
+# --- budgets under a peer's convention, and a training step's memory -----------------------
+
+def test_max_macs_follows_the_convention():
+    # ResNet-50: papers 4,089,184,256 ≤ 4.1G; fvcore 4,111,512,576 > 4.1G by 11,512,576
+    assert RESNET50["macs"] <= 4_100_000_000 < RESNET50["fvcore_flops"]
+    passed = run("check", "resnet50", "--max-macs", "4.1G", "-q")
+    assert passed.exit_code == 0, passed.output
+    failed = run("check", "resnet50", "--max-macs", "4.1G", "--convention", "fvcore", "-q",
+                 "--json")
+    assert failed.exit_code == 1
+    (failure,) = json.loads(failed.stdout)["specs"][0]["failures"]
+    assert failure["actual"] == RESNET50["fvcore_flops"] == 4_111_512_576
+    assert RESNET50["fvcore_flops"] - 4_100_000_000 == 11_512_576
+
+
+def test_an_assert_on_macs_follows_the_convention():
+    # conv 4 k3 on 3x8x8: 4·27 weights x 36 positions = 3,888 MACs (papers); torchinfo adds
+    # the 4 biases x 36 positions: 4,032
+    spec = "input 3x8x8\nconv 4 k3\nassert macs <= 4000"
+    assert run("check", spec, "-q").exit_code == 0
+    assert run("check", spec, "-q", "--convention", "torchinfo").exit_code == 1
+    assert run("analyze", spec, "-q", "--convention", "torchinfo").exit_code == 1
+
+
+def test_max_memory_under_training_reads_a_training_step():
+    # input 3x8x8 batch=2 | conv 4 k3 | bn | relu | fc 10, float32, adam:
+    # params 4·27 + 4 + 2·4 + (144·10 + 10) = 1,570 -> 6,280 B, gradients 6,280 B,
+    # adam 2 x 6,280 = 12,560 B, buffers (bn) 2·4·4 = 32 B, input 2·192·4 = 1,536 B,
+    # activations kept 2·(3 x 144 + 10)·4 = 3,536 B: 30,224 B in all
+    spec = "input 3x8x8 batch=2 | conv 4 k3 | bn | relu | fc 10"
+    total = 6280 + 6280 + 12560 + 32 + 1536 + 3536
+    assert total == 30_224
+    fits = run("check", spec, "--memory", "training", "--max-memory", f"{total}", "-q")
+    assert fits.exit_code == 0, fits.output
+    over = run("check", spec, "--memory", "training", "--max-memory", f"{total - 1}", "-q")
+    assert over.exit_code == 1 and "1 over" in over.stdout
+    # sgd keeps no state: 30,224 − 12,560 = 17,664
+    sgd = run("check", spec, "--memory", "training", "--optimizer", "sgd", "--max-memory",
+              "17664", "-q")
+    assert sgd.exit_code == 0, sgd.output

@@ -9,7 +9,9 @@ import sys
 import click
 
 from ..analysis import DTYPE_BYTES
+from ..conventions import NAMES as CONVENTION_NAMES
 from ..errors import CnnCalcError
+from ..training import DEFAULT_OPTIMIZER, OPTIMIZER_STATES
 from .common import BINDINGS, INPUT, MAX_LAYERS, NO_COLOR, Warnings, fail, main, warning_options
 
 
@@ -68,11 +70,22 @@ def _shape(text, option):
 @click.option("--dtype", default="float32", show_default=True,
               type=click.Choice(list(DTYPE_BYTES), case_sensitive=False),
               help="Element type for the memory figure.")
+@click.option("--convention", type=click.Choice(CONVENTION_NAMES), default="papers",
+              show_default=True, help="Count MACs (and FLOPs) for --max-macs, --max-flops "
+                                      "and asserts as papers do, or as torchinfo, fvcore or "
+                                      "ptflops print them.")
+@click.option("--memory", type=click.Choice(["inference", "training"]), default="inference",
+              show_default=True, help="What --max-memory and 'assert memory' read: the "
+                                      "estimated total (inference) or a training step's.")
+@click.option("--optimizer", type=click.Choice(list(OPTIMIZER_STATES)),
+              default=DEFAULT_OPTIMIZER, show_default=True,
+              help="With --memory training: states per parameter, sgd 0, momentum 1, adam 2.")
 @warning_options
 @NO_COLOR
 @MAX_LAYERS
 def check(specs, max_params, max_macs, max_flops, max_memory, output, as_json, fmt,
-          input_shape, bindings, dtype, strict, quiet, no_warn, no_color, max_layers):
+          input_shape, bindings, dtype, convention, memory, optimizer, strict, quiet, no_warn,
+          no_color, max_layers):
     """Judge each SPEC (a .cnn file, a directory of them, a glob, a bundled example's name
     or spec text) against the budgets given and its own asserts. Exit 0 when all pass, 1
     when a budget fails, 2 when a spec is invalid.
@@ -97,7 +110,8 @@ def check(specs, max_params, max_macs, max_flops, max_memory, output, as_json, f
     warnings = Warnings(no_warn, quiet, strict)
     judged = run_check(list(specs), budgets=budgets, input=input_shape, dtype=dtype,
                        strict=strict, no_warn=tuple(no_warn), max_layers=max_layers,
-                       bindings=bindings, stdin=getattr(sys.stdin, "buffer", sys.stdin))
+                       bindings=bindings, stdin=getattr(sys.stdin, "buffer", sys.stdin),
+                       convention=convention, memory=memory, optimizer=optimizer)
     for j in judged:  # standard error: each invalid spec's located error, the warnings
         if j.error is not None:
             click.echo(j.error.render(), err=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from ..gate import Judged, Outcome, by_how_much, papers_macs
+from ..gate import Judged, Outcome, by_how_much, report_macs
 
 SYMBOL = {"<": "<", "<=": "≤", "==": "=", ">=": "≥", ">": ">", "!=": "≠"}
 NEGATED = {"<": "≥", "<=": ">", "==": "≠", ">=": "<", ">": "≤", "!=": "="}
@@ -100,7 +100,7 @@ def markdown(judged: list[Judged]) -> str:
              "| | spec | params | MACs | output | verdict |", "|---|---|---:|---:|---|---|"]
     for j in judged:
         t = j.report.totals if j.report else None
-        figures = ([value_text(t.params), value_text(papers_macs(j.report)),
+        figures = ([value_text(t.params), value_text(report_macs(j.report)),
                     value_text(tuple(j.report.display_shape(t.output_shape)))]
                    if t else ["", "", ""])
         lines.append(f"| {EMOJI[j.verdict]} | `{_cell(spec_name(j.spec))}` | " + " | ".join(figures)
