@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
 
 import click
 
@@ -13,14 +12,13 @@ from ..conventions import NAMES as CONVENTION_NAMES
 from ..errors import CnnCalcError
 from ..training import DEFAULT_OPTIMIZER, OPTIMIZER_STATES
 from .common import (BINDINGS, INPUT, MAX_LAYERS, NAME, NO_COLOR, Warnings, call, fail,
-                     literal_option, main, max_layers_option, warning_options)
+                     literal_option, main, max_layers_option, output_format, verdict,
+                     warning_options)
 
 
 @main.command()
 @click.argument("spec")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (stdout).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown", "csv"]),
-              default=None, help="Output format.  [default: table]")
+@output_format("table", "json", "markdown", "csv", json_help="Print the report as JSON (stdout).")
 @click.option("--depth", type=click.IntRange(min=1), default=None,
               help="Fold rows nested deeper than N levels into their block.")
 @click.option("--convention", type=click.Choice(CONVENTION_NAMES), default=None,
@@ -48,7 +46,7 @@ from .common import (BINDINGS, INPUT, MAX_LAYERS, NAME, NO_COLOR, Warnings, call
               callback=lambda *args: _sweeps(*args),  # defined below analyze
               help="One row per value of a name of the spec (224..640/32, or 224,320,512); "
                    "repeat it to step several names together.")
-def analyze(spec, as_json, fmt, depth, convention, reconcile, input_shape, dtype, strict, quiet,
+def analyze(spec, fmt, depth, convention, reconcile, input_shape, dtype, strict, quiet,
             no_warn, no_color, max_layers, bindings, memory, optimizer, sweeps):
     """Per-layer table and totals for SPEC: a .cnn file, '-' (stdin), a bundled example's
     name (resnet50) or the spec text.
@@ -56,8 +54,6 @@ def analyze(spec, as_json, fmt, depth, convention, reconcile, input_shape, dtype
     conditions the input must meet."""
     from ..api import analyze as run_analysis
 
-    if as_json and fmt not in (None, "json"):
-        raise click.UsageError(f"--json and --format {fmt} ask for two outputs: give one")
     if optimizer is not None and memory != "training":
         raise click.UsageError("--optimizer counts a training step's memory: add --memory "
                                "training")
@@ -69,13 +65,12 @@ def analyze(spec, as_json, fmt, depth, convention, reconcile, input_shape, dtype
         raise click.UsageError("--conventions is shown as a table, JSON or markdown, not csv")
     warnings = Warnings(no_warn, quiet, strict)
     if sweeps:
-        return _sweep(spec, sweeps, as_json and "json" or fmt or "table", input_shape, dtype,
+        return _sweep(spec, sweeps, fmt, input_shape, dtype,
                       bindings, memory, optimizer, max_layers, no_color, warnings)
     report = call(run_analysis, spec, input=input_shape, dtype=dtype,
                    max_layers=max_layers, bindings=bindings, _warnings=warnings,
                    memory=memory, optimizer=optimizer)
     warnings.check(report.warnings)
-    fmt = "json" if as_json else fmt or "table"
     if reconcile:
         _print_reconciliation(report, fmt, no_color)
         warnings.show(report.warnings)
@@ -100,7 +95,7 @@ def analyze(spec, as_json, fmt, depth, convention, reconcile, input_shape, dtype
     if report.asserts:
         from .gate import report_asserts
 
-        sys.exit(report_asserts(report))
+        verdict(report_asserts(report))
 
 
 def _sweeps(ctx, param, values) -> dict:
@@ -217,7 +212,7 @@ def solve(spec, output, max_params, max_macs, rf, ranges, bindings, input_shape,
         print_answer(answer, no_color=no_color)
     warnings.show(answer.warnings)
     if not answer.solutions:
-        sys.exit(1)
+        verdict(1)
 
 
 @main.command()

@@ -4,6 +4,7 @@ the located message) and the command group itself, which ends quietly on a close
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import sys
@@ -81,6 +82,31 @@ def max_layers_option(default: int):
 MAX_LAYERS = max_layers_option(DEFAULT_MAX_LAYERS)
 NO_COLOR = click.option("--no-color", is_flag=True,
                          help="No colours (NO_COLOR is honoured too).")
+
+
+def output_format(*formats: str, json_help: str, format_help: str = "Output format."):
+    """`--json` and `--format` for a command whose outputs are `formats` (the first is the
+    default): the command receives one `fmt`; `--json` with another `--format` is a usage
+    error (exit 2), not one of them silently."""
+    def decorate(command):
+        @functools.wraps(command)
+        def chosen(*args, as_json, fmt, **kwargs):
+            if as_json and fmt not in (None, "json"):
+                raise click.UsageError(f"--json and --format {fmt} ask for two outputs: "
+                                       f"give one")
+            return command(*args, fmt="json" if as_json else fmt or formats[0], **kwargs)
+
+        chosen = click.option("--format", "fmt", type=click.Choice(list(formats)), default=None,
+                              help=f"{format_help}  [default: {formats[0]}]")(chosen)
+        return click.option("--json", "as_json", is_flag=True, help=json_help)(chosen)
+    return decorate
+
+
+def verdict(status: int) -> None:
+    """The end of a command that judges (analyze with asserts, check, verify, solve): 0 all
+    holds, 1 a negative answer — a budget or assert failed, a difference, no solution. (2,
+    anything the user wrote wrong, is `fail`'s.)"""
+    sys.exit(status)
 
 
 def warning_options(command):

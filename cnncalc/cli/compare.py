@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from ..analysis import DTYPE_BYTES
-from .common import BINDINGS, MAX_LAYERS, NO_COLOR, Warnings, call, main, warning_options
+from .common import (BINDINGS, MAX_LAYERS, NO_COLOR, Warnings, call, main, output_format,
+                     warning_options)
 
 
 @main.command()
@@ -13,9 +14,7 @@ from .common import BINDINGS, MAX_LAYERS, NO_COLOR, Warnings, call, main, warnin
 @click.option("--input", "inputs", metavar="SHAPE", multiple=True,
               help="Twice: compare one spec at two input shapes (--input 3x224x224 --input "
                    "3x320x320). Once, with two specs: both at that shape.")
-@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON (stdout).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]),
-              default=None, help="Output format.  [default: table]")
+@output_format("table", "json", "markdown", json_help="Print the comparison as JSON (stdout).")
 @click.option("--dtype", default="float32", show_default=True,
               type=click.Choice(list(DTYPE_BYTES), case_sensitive=False),
               help="Element type for the memory figures.")
@@ -23,7 +22,7 @@ from .common import BINDINGS, MAX_LAYERS, NO_COLOR, Warnings, call, main, warnin
 @NO_COLOR
 @MAX_LAYERS
 @BINDINGS
-def diff(specs, inputs, as_json, fmt, dtype, strict, quiet, no_warn, no_color, max_layers,
+def diff(specs, inputs, fmt, dtype, strict, quiet, no_warn, no_color, max_layers,
          bindings):
     """Params, MACs, memory, output shape and receptive field of two nets side by side, with
     the change (absolute and per cent) and the layers that differ, matched by path. Exit 0
@@ -35,8 +34,6 @@ def diff(specs, inputs, as_json, fmt, dtype, strict, quiet, no_warn, no_color, m
     """
     from ..api import diff as run_diff
 
-    if as_json and fmt not in (None, "json"):
-        raise click.UsageError(f"--json and --format {fmt} ask for two outputs: give one")
     if len(specs) > 2:
         raise click.UsageError(f"diff compares two nets, not {len(specs)}: give A and B")
     warnings = Warnings(no_warn, quiet, strict)
@@ -46,7 +43,6 @@ def diff(specs, inputs, as_json, fmt, dtype, strict, quiet, no_warn, no_color, m
     raised = compared.a.warnings + [w for w in compared.b.warnings
                                     if w not in compared.a.warnings]
     warnings.check(raised)
-    fmt = "json" if as_json else fmt or "table"
     if fmt == "json":
         from ..render.diff import render_json
 

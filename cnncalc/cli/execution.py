@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 
 import click
 
 from ..errors import CnnCalcError
 from .common import (BINDINGS, INPUT, MAX_LAYERS, MEMORY_LIMIT, NO_COLOR, Warnings, call, fail,
-                     main, warning_options)
+                     main, verdict, warning_options)
 
 
 @main.command("run")
@@ -90,7 +89,7 @@ def verify(spec, seed, as_json, input_shape, bindings, strict, quiet, no_warn, m
 
         print_verified(result, no_color=no_color)
     if result.differences:
-        sys.exit(1)
+        verdict(1)
 
 
 def _matrix(ctx, param, value):

@@ -12,7 +12,8 @@ from ..analysis import DTYPE_BYTES
 from ..conventions import NAMES as CONVENTION_NAMES
 from ..errors import CnnCalcError
 from ..training import DEFAULT_OPTIMIZER, OPTIMIZER_STATES
-from .common import BINDINGS, INPUT, MAX_LAYERS, NO_COLOR, Warnings, fail, main, warning_options
+from .common import (BINDINGS, INPUT, MAX_LAYERS, NO_COLOR, Warnings, fail, main, output_format,
+                     verdict, warning_options)
 
 
 def _reader(parse):
@@ -61,10 +62,9 @@ def _shape(text, option):
 @click.option("--output", "output", callback=_reader(_shape), metavar="SHAPE",
               help="The output shape the specs must have: 1000, 2048x7x7 (in the spec's "
                    "layout).")
-@click.option("--json", "as_json", is_flag=True, help="The verdicts as JSON (stdout).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
-              default=None, help="Output format; markdown is a summary for a pull "
-                                 "request or $GITHUB_STEP_SUMMARY.  [default: text]")
+@output_format("text", "json", "markdown", json_help="The verdicts as JSON (stdout).",
+               format_help="Output format; markdown is a summary for a pull request or "
+                           "$GITHUB_STEP_SUMMARY.")
 @INPUT
 @BINDINGS
 @click.option("--dtype", default="float32", show_default=True,
@@ -83,7 +83,7 @@ def _shape(text, option):
 @warning_options
 @NO_COLOR
 @MAX_LAYERS
-def check(specs, max_params, max_macs, max_flops, max_memory, output, as_json, fmt,
+def check(specs, max_params, max_macs, max_flops, max_memory, output, fmt,
           input_shape, bindings, dtype, convention, memory, optimizer, strict, quiet, no_warn,
           no_color, max_layers):
     """Judge each SPEC (a .cnn file, a directory of them, a glob, a bundled example's name
@@ -98,9 +98,6 @@ def check(specs, max_params, max_macs, max_flops, max_memory, output, as_json, f
     from ..gate import exit_status, max_budget, output_budget
     from ..render import gate as render
 
-    if as_json and fmt not in (None, "json"):
-        raise click.UsageError(f"--json and --format {fmt} ask for two outputs: give one")
-    fmt = "json" if as_json else fmt or "text"
     budgets = [max_budget(what, *given)
                for what, given in (("params", max_params), ("macs", max_macs),
                                    ("flops", max_flops), ("memory", max_memory))
@@ -121,7 +118,7 @@ def check(specs, max_params, max_macs, max_flops, max_memory, output, as_json, f
         sys.exit(2)  # as every command: the located errors on stderr, nothing on stdout
     click.echo({"text": render.text, "json": render.as_json,
                 "markdown": render.markdown}[fmt](judged), nl=fmt != "markdown")
-    sys.exit(exit_status(judged))
+    verdict(exit_status(judged))
 
 
 def report_asserts(report) -> int:
