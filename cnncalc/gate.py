@@ -7,8 +7,10 @@ an `Outcome`: it holds, it fails (with the actual value and how far it is off), 
 be decided because the value still has names in it (a symbolic spec not bound by `-D` or
 `--input`).
 
-Quantities: `params`, `macs`, `flops`, `memory` (the report's "Estimated total size",
-`totals.total_bytes`), `output` (the final shape), `rf` (the final receptive field), and
+Quantities: `params`, `macs`, `flops` (as the report counts them: the papers' count, or a
+peer's after `conventions.under`), `memory` (the report's "Estimated total size",
+`totals.total_bytes`, or under `--memory training` a training step's), `output` (the final
+shape), `rf` (the final receptive field), and
 `PATH.params`, `PATH.macs`, `PATH.flops`, `PATH.output`, `PATH.rf` of a labelled block or
 row (a path as the table prints it). A count compares with a count; `output` compares with a
 shape (`1000`, `2048x7x7`) by `==` or `!=` only. The receptive field has one size per
