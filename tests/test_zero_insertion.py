@@ -1,6 +1,6 @@
 """`insert`: zero insertion, the course's picture of a transposed convolution.
 
-The course (深度学习 5.4, 微步卷积/转置卷积) makes an output larger than its input by inserting
+The course (5 - 卷积神经网络, 微步卷积/转置卷积) makes an output larger than its input by inserting
 zeros into the input and convolving: a 2x2 input with zeros inserted at stride 2 is 3x3,
 padded by 2 it is 7x7, and a 3x3 convolution gives 5x5. By hand, an n-long axis with s − 1
 zeros between neighbours is n + (n − 1)(s − 1) = (n − 1)s + 1 long.
@@ -205,3 +205,9 @@ def test_the_course_example_equals_conv_transpose2d():
                                 "conv1.bias": np.zeros(1)})
     assert ours.shape == theirs.shape == (1, 1, 5, 5)
     np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-9)
+
+
+def test_the_catalogue_lists_it():
+    result = CliRunner().invoke(main, ["layers", "zeroinsert"])
+    assert result.exit_code == 0, result.output
+    assert "insert [S]" in result.output and "(n - 1)s + 1" in result.output
