@@ -211,3 +211,9 @@ def test_the_catalogue_lists_it():
     result = CliRunner().invoke(main, ["layers", "zeroinsert"])
     assert result.exit_code == 0, result.output
     assert "insert [S]" in result.output and "(n - 1)s + 1" in result.output
+
+
+def test_explain_works_the_size_out():
+    result = CliRunner().invoke(main, ["explain", "input 1x2x2 | insert 2 | pad 2 | conv 1 k3"])
+    assert result.exit_code == 0, result.output
+    assert "(2 − 1)·2 + 1 = 3" in result.output   # the course's 2x2 → 3x3
