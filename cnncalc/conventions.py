@@ -31,7 +31,7 @@ FAMILIES = {"conv": "conv", "dwconv": "conv", "deconv": "deconv", "fc": "fc", "b
             "add": "merge", "concat": "merge", "mul": "merge",
             "leakyrelu": "activation", "prelu": "activation",
             **{name: "activation" for name in ACTIVATIONS}}
-# anything else (flatten, dropout, pad, shuffle, embed, lrn) is "other"
+# anything else (flatten, dropout, pad, insert, shuffle, embed, lrn) is "other"
 
 
 class Facts(NamedTuple):
@@ -108,8 +108,8 @@ def _ptflops_other(f: Facts):
     """torch's F.local_response_norm is built of operations ptflops patches: x·x, the mean
     over the window of channels (an average pool over the C + size − 1 zero-padded
     channels at each position), ·alpha and +k: 3 per element and C + size − 1 per
-    position. Nothing else without a module hook (flatten, dropout, pad, shuffle, embed)
-    reaches a counter."""
+    position. Nothing else without a module hook (flatten, dropout, pad, insert, shuffle,
+    embed) reaches a counter."""
     if f.kind != "lrn":
         return 0
     return 3 * f.out_elements + (f.channels + f.options["size"] - 1) * f.out_positions

@@ -51,6 +51,12 @@ def deconv_out(n, k, s=1, p=0, op=0, d=1):
     return (n - 1) * s - 2 * p + d * (k - 1) + op + 1
 
 
+def zero_insert_out(n, s):
+    """Length after inserting s-1 zeros between neighbouring pixels: (n-1)s + 1 — the input
+    a transposed convolution of stride s convolves (the course: 2 → 3 at s = 2)."""
+    return (n - 1) * s + 1
+
+
 def conv_params(c_in, c_out, kernel_volume, groups=1, bias=True):
     """(C/g)·OUT·prod(k) weights, plus OUT biases, counted as the course does: per filter
     prod(k)·C/g weights and a bias, times OUT filters."""

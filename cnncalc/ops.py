@@ -14,6 +14,17 @@ import math
 
 import numpy as np
 
+from .formulas import zero_insert_out
+
+
+def insert_zeros(x: np.ndarray, steps) -> np.ndarray:
+    """s − 1 zeros between neighbouring positions of each spatial axis (`steps`: s per
+    axis): a zero array, x written once into every s-th position."""
+    out = np.zeros(x.shape[:2] + tuple(zero_insert_out(n, s) for n, s in zip(x.shape[2:], steps)),
+                   dtype=x.dtype)
+    out[(Ellipsis,) + tuple(slice(None, None, s) for s in steps)] = x
+    return out
+
 
 def pad(x: np.ndarray, pads, value=0.0) -> np.ndarray:
     """`pads` is (before, after) per spatial axis: a new array (x itself when there is

@@ -157,7 +157,7 @@ def test_squeeze_excite_fields_are_checked_by_their_largest():
 
 def _layer(draw, n):
     """One spatial layer that is valid on n positions (or None)."""
-    kind = draw(st.sampled_from(["conv", "conv", "pool", "deconv", "upsample", "pad",
+    kind = draw(st.sampled_from(["conv", "conv", "pool", "deconv", "upsample", "insert", "pad",
                                  "adaptive", "add", "concat", "mul"]))
     k = draw(st.integers(1, 5))
     s = draw(st.integers(1, 3))
@@ -175,6 +175,8 @@ def _layer(draw, n):
         return f"deconv 2 k{k} s{s} d{d} p{p} op{op}"
     if kind == "upsample":
         return f"upsample {draw(st.integers(2, 3))}"
+    if kind == "insert":  # zero insertion: fields only at every s-th position
+        return f"insert {draw(st.integers(2, 3))}"
     if kind == "pad":
         return f"pad {draw(st.integers(1, 2))}"
     if kind == "adaptive":

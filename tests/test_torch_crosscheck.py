@@ -70,6 +70,21 @@ def torch_macs(module, x, y):
     return macs
 
 
+class ZeroInsert(nn.Module):
+    """s − 1 zeros between neighbouring pixels: a transposed convolution of stride s whose
+    kernel is a single 1 per channel (no parameters: the kernel is a constant)."""
+
+    def __init__(self, steps):
+        super().__init__()
+        self.steps = steps
+
+    def forward(self, x):
+        c, rank = x.shape[1], x.dim() - 2
+        ones = torch.ones((c, 1) + (1,) * rank, dtype=x.dtype)
+        transpose = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
+        return transpose[rank](x, ones, stride=self.steps, groups=c)
+
+
 class ChannelsFirst(nn.Module):
     """nn.Embedding gives (batch, L, DIM); cnncalc (like a text CNN's conv1d) wants DIM x L."""
 
@@ -138,7 +153,7 @@ def divisors(n):
 
 
 LAYER_KINDS = ["conv", "conv", "conv", "dwconv", "deconv", "maxpool", "avgpool", "adaptive",
-               "bn", "relu", "upsample", "pad", "fc", "flatten"]
+               "bn", "relu", "upsample", "insert", "pad", "fc", "flatten"]
 
 
 @st.composite
@@ -252,6 +267,14 @@ def chains(draw):
                                  else f" {axes_text(fs)}")
             chain.steps.append(Step(text, "upsample", lambda x, fs=fs: nn.Upsample(
                 scale_factor=tuple(float(f) for f in fs), mode="nearest")))
+        elif kind == "insert":
+            if upsamples == 2:
+                continue
+            upsamples += 1
+            ss = per_axis(draw, rank, 1, 3 if rank < 3 else 2)
+            text = "insert" + ("" if ss == (2,) * rank and draw(st.booleans())
+                               else f" {axes_text(ss)}")
+            chain.steps.append(Step(text, "insert", lambda x, ss=ss: ZeroInsert(ss)))
         elif kind == "pad":
             ps = per_axis(draw, rank, 0, 2)
             # ZeroPadNd takes (left, right) pairs from the last axis back

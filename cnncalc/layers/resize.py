@@ -1,7 +1,8 @@
-"""Layers that resize or rearrange: upsample, pad, shuffle."""
+"""Layers that resize or rearrange: upsample, insert (zeros), pad, shuffle."""
 
 from __future__ import annotations
 
+from .. import formulas as f
 from ..numbers import divides, exact_div
 from .base import (AXES, COUNT, INT, AxisRF, LayerKind, Option, concrete, per_axis, register,
                    require, spatial, through)
@@ -34,6 +35,40 @@ class Upsample(LayerKind):
     def reads(self, layer, x):
         return [Reads(lambda o, s=s: (o // s,), s, 1)
                 for s in per_axis(layer, "factor", len(x) - 1)]
+
+
+@register
+class ZeroInsert(LayerKind):
+    """Transposed convolution as the course explains it: s − 1 zeros between neighbouring
+    pixels, then padding and an ordinary convolution (`insert 2 | pad 2 | conv 1 k3`)."""
+
+    name = "insert"
+    aliases = ("zeroinsert",)
+    summary = "insert s - 1 zeros between neighbouring pixels of each spatial axis"
+    positional = (Option("s", AXES, 2, "stride: an n-long axis becomes (n - 1)s + 1"),)
+
+    def output_shape(self, layer, x, ctx):
+        dims = spatial(layer, x, self)
+        return (x[0],) + tuple(f.zero_insert_out(n, s)
+                               for n, s in zip(dims, per_axis(layer, "s", len(dims))))
+
+    def forward(self, layer, x, arrays, count=None):
+        from .. import ops
+
+        return ops.insert_zeros(x, per_axis(layer, "s", x.ndim - 2))
+
+    def receptive_field(self, layer, x, rf, ctx):
+        # output o is input o / s where s divides o and a zero elsewhere: the grid s times
+        # finer, the real positions' fields unchanged, the zeros' fields empty
+        steps = per_axis(layer, "s", len(x) - 1)
+        out = tuple(AxisRF(a.size, exact_div(a.jump, s), a.start) for a, s in zip(rf, steps))
+        if not concrete(*steps):
+            return tuple(a._replace(exact=False) for a in out) + tuple(rf[len(out):])
+        return through(rf, self.reads(layer, x), out)
+
+    def reads(self, layer, x):
+        return [Reads(lambda o, s=s: (o // s,) if o % s == 0 else (), s, 1)
+                for s in per_axis(layer, "s", len(x) - 1)]
 
 
 @register
