@@ -89,6 +89,12 @@ def deconv_rf_size(r_in, j_in, k, s=1, d=1):
     return r_in + (ceil_div(k * g, s) - 1) * exact_div(d, g) * j_in
 
 
+def connections(inputs_per_unit, units, bias=True):
+    """LeCun et al. (1998)'s connections: each output unit's inputs, plus one for its bias,
+    summed over the units (C1 of LeNet-5: (5·5 + 1)·6·28·28 = 122,304)."""
+    return (inputs_per_unit + 1 if bias else inputs_per_unit) * units
+
+
 def linear_params(n_in, n_out, bias=True):
     """IN·OUT weights, plus OUT biases."""
     weights = n_in * n_out

@@ -177,7 +177,7 @@ def deconv(x: np.ndarray, w: np.ndarray, b, s, p, op, d, groups: int,
 
 
 def pool(x: np.ndarray, mode: str, k, s, pads, d, ceil_extra) -> np.ndarray:
-    """Max or average pooling. `ceil_extra` is how far (ceil mode) the last window overhangs
+    """Max, average or sum pooling (LeCun's subsampling sums). `ceil_extra` is how far (ceil mode) the last window overhangs
     the padded input on the right; an average divides by the window's part that lies inside
     the padded input, as PyTorch does (padding counted, overhang not). A loop over the
     kernel taps, each a strided view of the padded input folded into the output in place."""
@@ -193,7 +193,7 @@ def pool(x: np.ndarray, mode: str, k, s, pads, d, ceil_extra) -> np.ndarray:
             y = view.copy()
         else:
             fold(y, view, out=y)
-    if mode == "max":
+    if mode != "avg":
         return y
     # how many taps of each window fall inside the padded input, axis by axis (the inside
     # is a box, so the count is a product)

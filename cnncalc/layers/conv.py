@@ -58,6 +58,12 @@ class Conv(Window):
         c_out, groups = self.channels(layer, x)
         return f.conv_macs(x[0], c_out, self.kernel_volume(layer, x), product(y[1:]), groups)
 
+    def connections(self, layer, x, y):
+        # each output element reads C/g kernels of prod(k) taps (padding counted, as the MACs)
+        c_out, groups = self.channels(layer, x)
+        return f.connections(self.kernel_volume(layer, x) * exact_div(x[0], groups),
+                             product(y), layer.opts["bias"])
+
     def tensors(self, layer, x):
         c_out, groups = self.channels(layer, x)
         kernel = tuple(per_axis(layer, "k", len(x) - 1))

@@ -32,6 +32,9 @@ class Linear(LayerKind):
     def macs(self, layer, x, y):
         return product(x) * layer.opts["out"]
 
+    def connections(self, layer, x, y):
+        return f.connections(product(x), layer.opts["out"], layer.opts["bias"])
+
     def receptive_field(self, layer, x, rf, ctx):
         return combined(rf)  # every position the input still has, flattened or not
 
