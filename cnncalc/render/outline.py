@@ -129,7 +129,10 @@ def totals_lines(report: Report) -> list[tuple[str, str]]:
                   ("  biases", thousands(t.biases, order))]
     lines.append(("Trainable params", thousands(t.trainable_params, order)))
     if not _zero(t.buffers):  # no batch norm, no buffers: the line would only say 0
-        lines.append(("Buffers (BN running stats)", thousands(t.buffers, order)))
+        # batch norm's statistics, or also weights fixed by hand (an rbf's prototypes)
+        kept = {r.kind for r in report.rows if not _zero(r.buffers)}
+        label = "BN running stats" if kept <= {"bn"} else "kept, not learned"
+        lines.append((f"Buffers ({label})", thousands(t.buffers, order)))
     batch = report.input.batch
     if not _one(batch):
         lines.append(("Batch", thousands(batch, order)))
