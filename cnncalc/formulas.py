@@ -58,6 +58,18 @@ def conv_params(c_in, c_out, kernel_volume, groups=1, bias=True):
     return (weights + 1 if bias else weights) * c_out
 
 
+def table_conv_params(kernels, kernel_volume, c_out, bias=True):
+    """A convolution with a connection table: prod(k) weights for each connected (input
+    map, output map) kernel, plus OUT biases (LeNet-5's C3: 60·25 + 16 = 1,516)."""
+    weights = kernels * kernel_volume
+    return weights + c_out if bias else weights
+
+
+def table_conv_macs(kernels, kernel_volume, out_positions):
+    """Connected kernels' weights times output positions (C3: 60·25·10·10 = 150,000)."""
+    return kernels * kernel_volume * out_positions
+
+
 def conv_macs(c_in, c_out, kernel_volume, out_positions, groups=1):
     """Weights times output positions, bias not included."""
     return kernel_volume * exact_div(c_in, groups) * c_out * out_positions

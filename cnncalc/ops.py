@@ -297,3 +297,20 @@ def activation(name: str, x: np.ndarray, slope=0.01, inplace=False) -> np.ndarra
         e = np.exp(x - x.max(axis=1, keepdims=True))
         return e / e.sum(axis=1, keepdims=True)
     raise ValueError(name)
+
+
+def table_conv(x: np.ndarray, weight: np.ndarray, bias, table, s, pads, d,
+               count: list | None = None) -> np.ndarray:
+    """A convolution with a connection table (LeNet-5's C3): output map o convolves only the
+    input maps its row of `table` marks, with its own kernels, taken in order from `weight`
+    (connected kernels, *k): only they are multiplied, so the MACs counted are theirs."""
+    maps, first = [], 0
+    for row in table:
+        inputs = [i for i, on in enumerate(row) if on]
+        kernels = weight[first:first + len(inputs)][None]  # (1, inputs, *k)
+        first += len(inputs)
+        maps.append(conv(x[:, inputs], kernels, None, s, pads, d, 1, count))
+    y = np.concatenate(maps, axis=1)
+    if bias is not None:
+        y += bias.reshape((1, -1) + (1,) * (y.ndim - 2))
+    return y

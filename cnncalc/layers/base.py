@@ -26,6 +26,7 @@ RATE = "rate"        # a decimal
 INT = "int"          # a whole number >= 0
 FLAG = "flag"        # a bare word: nobias, ceil, global
 BOOL = "bool"        # true / false
+TABLE = "table"      # a connection table: a name (lenet5_c3) or (111000, 011100, …)
 
 
 class Option(NamedTuple):
