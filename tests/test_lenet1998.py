@@ -165,3 +165,17 @@ def test_rbf_is_the_squared_euclidean_distance():
     ours = cnncalc.run("input 84 | rbf 10", x, dtype="float64", weights={"rbf1.weight": w})
     theirs = torch.cdist(torch.from_numpy(x), torch.from_numpy(w)) ** 2
     np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-9)
+
+
+def test_explain_works_the_table_and_the_subsampling():
+    result = CliRunner().invoke(main, ["explain", "--no-color", str(EXAMPLE)])
+    assert result.exit_code == 0, result.output
+    assert "60·5·5 + 16 = 1500 + 16 = 1,516" in result.stdout     # C3's connected kernels
+    assert "6·2 = 12" in result.stdout                            # S2
+
+
+def test_the_buffers_line_says_what_they_are():
+    result = CliRunner().invoke(main, ["analyze", "--no-color", str(EXAMPLE)])
+    assert "Buffers (kept, not learned)" in result.stdout         # not batch norm's: the rbf's
+    bn = CliRunner().invoke(main, ["analyze", "--no-color", "input 2x4x4 | bn"])
+    assert "Buffers (BN running stats)" in bn.stdout

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from .. import formulas as f
 from ..trace import worked
-from ..numbers import at_least, divides, exact_div, greater, half, maximum, product
+from ..numbers import (at_least, divides, exact_div, greater, half, is_concrete, maximum,
+                       plain, product)
 from .base import (BOOL, COUNT, INT, TABLE, AxisRF, Option, concrete, fail, per_axis, register,
                    require, spatial, through)
 from .grid import Reads
@@ -58,10 +59,11 @@ class Conv(Window):
         if groups != 1:
             raise fail(layer, "a connection table chooses the input maps itself: leave out "
                               "'g'", "table")
-        if type(x[0]) is not int or type(c_out) is not int:
+        if not (is_concrete(x[0]) and is_concrete(c_out)):
             raise fail(layer, "a connection table needs the channels as numbers, not "
                               "symbols", "table")
-        if len(table) != c_out or any(len(row) != x[0] for row in table):
+        c_in, c_out = plain(x[0]), plain(c_out)  # explain's traced values, as ints
+        if len(table) != c_out or any(len(row) != c_in for row in table):
             digits = "/".join(map(str, sorted({len(row) for row in table})))
             raise fail(layer, f"the connection table has {len(table)} rows (output maps) of "
                               f"{digits} digits (input maps), but the layer maps {x[0]} input "

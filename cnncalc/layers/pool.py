@@ -205,13 +205,13 @@ class Subsample(Window):
 
     name = "subsample"
     summary = "LeCun's trainable subsampling: window sum x coefficient + bias, per channel"
-    options = (KERNEL, POOL_STRIDE, PAD,
+    options = (KERNEL, POOL_STRIDE, PAD, DILATION,
                Option("bias", BOOL, True, "learn a bias per channel",
                       flag_sets=(("nobias", False),)))
 
     def axes(self, layer, x):
-        # the stride defaults to the kernel, as in pooling; no dilation
-        opts = dict(layer.opts, d=1)
+        # the stride defaults to the kernel, as in pooling
+        opts = dict(layer.opts)
         spans = dict(layer.spans)
         if opts["s"] is None:
             opts["s"] = opts["k"]
@@ -251,7 +251,7 @@ class Subsample(Window):
 
         axes = self.axes(layer, x.shape[1:])
         summed = ops.pool(x, "sum", [a.k for a in axes], [a.s for a in axes],
-                          [(a.left, a.right) for a in axes], [1] * len(axes), [0] * len(axes))
+                          [(a.left, a.right) for a in axes], [a.d for a in axes], [0] * len(axes))
         per_channel = (1, -1) + (1,) * len(axes)
         y = summed * arrays["weight"].reshape(per_channel)
         if count is not None:
