@@ -177,10 +177,11 @@ def deconv(x: np.ndarray, w: np.ndarray, b, s, p, op, d, groups: int,
 
 
 def pool(x: np.ndarray, mode: str, k, s, pads, d, ceil_extra) -> np.ndarray:
-    """Max, average or sum pooling (LeCun's subsampling sums). `ceil_extra` is how far (ceil mode) the last window overhangs
-    the padded input on the right; an average divides by the window's part that lies inside
-    the padded input, as PyTorch does (padding counted, overhang not). A loop over the
-    kernel taps, each a strided view of the padded input folded into the output in place."""
+    """Max, average or sum pooling (LeCun's subsampling sums its windows). `ceil_extra` is
+    how far (ceil mode) the last window overhangs the padded input on the right; an average
+    divides by the window's part that lies inside the padded input, as PyTorch does (padding
+    counted, overhang not). A loop over the kernel taps, each a strided view of the padded
+    input folded into the output in place."""
     nd = len(k)
     padded = [(b, a + e) for (b, a), e in zip(pads, ceil_extra)]
     xp = pad(x, padded, -np.inf if mode == "max" else 0.0)
