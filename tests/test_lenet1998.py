@@ -179,3 +179,19 @@ def test_the_buffers_line_says_what_they_are():
     assert "Buffers (kept, not learned)" in result.stdout         # not batch norm's: the rbf's
     bn = CliRunner().invoke(main, ["analyze", "--no-color", "input 2x4x4 | bn"])
     assert "Buffers (BN running stats)" in bn.stdout
+
+
+def test_the_listing_quotes_the_paper():
+    result = CliRunner().invoke(main, ["examples", "--json"])
+    entry = {e["name"]: e for e in json.loads(result.stdout)}["lenet5_1998"]
+    assert "Gradient-Based Learning" in entry["source"] and "Table I" in entry["source"]
+    assert "60,000" in entry["reference"]
+
+
+def test_a_folded_block_sums_its_connections():
+    spec = "def stage(c) { conv c k3 | relu | subsample k2 }\ninput 1x10x10\nstage(2)\n"
+    result = CliRunner().invoke(main, ["analyze", "--connections", "--depth", "1",
+                                       "--no-color", spec], env={"COLUMNS": "120"})
+    assert result.exit_code == 0, result.output
+    # conv: (9 + 1)·2·8·8 = 1,280; subsample: (4 + 1)·2·4·4 = 160
+    assert "1,440" in result.stdout
