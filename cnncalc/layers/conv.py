@@ -27,6 +27,11 @@ NAMED_TABLES = {"lenet5_c3": tuple(tuple(int(i in reads) for i in range(6))
                                    for reads in _C3_READS)}
 
 
+def _kernels(table) -> int:
+    """How many (input map, output map) kernels a connection table connects."""
+    return sum(map(sum, table))
+
+
 def check_groups(layer, c_in, c_out, groups, ctx):
     show = ctx.show_value
     require(ctx, layer, divides(groups, c_in),
@@ -66,7 +71,7 @@ class Conv(Window):
         if len(table) != c_out or any(len(row) != c_in for row in table):
             digits = "/".join(map(str, sorted({len(row) for row in table})))
             raise fail(layer, f"the connection table has {len(table)} rows (output maps) of "
-                              f"{digits} digits (input maps), but the layer maps {x[0]} input "
+                              f"{digits} digits (input maps), but the layer maps {c_in} input "
                               f"maps to {c_out}", "table")
         if not all(any(row) for row in table):
             raise fail(layer, "every output map of a connection table needs an input map",
@@ -83,7 +88,7 @@ class Conv(Window):
         c_out, groups = self.channels(layer, x)
         table = self.table(layer, x)
         if table is not None:
-            return f.table_conv_params(sum(map(sum, table)), self.kernel_volume(layer, x),
+            return f.table_conv_params(_kernels(table), self.kernel_volume(layer, x),
                                        c_out, layer.opts["bias"])
         return f.conv_params(x[0], c_out, self.kernel_volume(layer, x), groups,
                              layer.opts["bias"])
@@ -95,7 +100,7 @@ class Conv(Window):
         c_out, groups = self.channels(layer, x)
         table = self.table(layer, x)
         if table is not None:
-            return f.table_conv_params(sum(map(sum, table)), self.kernel_volume(layer, x),
+            return f.table_conv_params(_kernels(table), self.kernel_volume(layer, x),
                                        c_out, False)
         return f.conv_params(x[0], c_out, self.kernel_volume(layer, x), groups, False)
 
@@ -103,7 +108,7 @@ class Conv(Window):
         c_out, groups = self.channels(layer, x)
         table = self.table(layer, x)
         if table is not None:
-            return f.table_conv_macs(sum(map(sum, table)), self.kernel_volume(layer, x),
+            return f.table_conv_macs(_kernels(table), self.kernel_volume(layer, x),
                                      product(y[1:]))
         return f.conv_macs(x[0], c_out, self.kernel_volume(layer, x), product(y[1:]), groups)
 
@@ -125,7 +130,7 @@ class Conv(Window):
         table = self.table(layer, x)
         # with a table, only the connected kernels, output map by output map and, within
         # one, input map by input map (C3: 60x5x5)
-        found = {"weight": ((sum(map(sum, table)),) if table is not None
+        found = {"weight": ((_kernels(table),) if table is not None
                             else (c_out, x[0] // groups)) + kernel}
         if layer.opts["bias"]:
             found["bias"] = (c_out,)

@@ -6,7 +6,7 @@ from math import gcd
 
 from ..numbers import (at_least, ceil_div, divides, equal, exact_div, floor_div, half,
                        is_concrete, mod, plain, product, where)
-from .base import (AXES, BOOL, FLAG, AxisRF, LayerKind, Option, axis_names, combined,
+from .base import (AXES, BOOL, FLAG, AxisRF, Option, axis_names, combined,
                    concrete, fail, per_axis, register, require, spatial, through)
 from .grid import Reads, window_reads
 from .. import formulas as f
@@ -96,7 +96,7 @@ class Pool(Window):
             return f.connections(self.kernel_volume(layer, x), product(y), bias=False)
         if mode == "global":
             return f.connections(product(x[1:]), x[0], bias=False)
-        return LayerKind.connections(self, layer, x, y)  # uneven windows: not counted
+        return 0  # adaptive: windows of uneven sizes, not counted (yet)
 
     def workspace(self, layer, x, y, batch, itemsize):
         mode = self.mode(layer)
@@ -169,7 +169,6 @@ def largest_adaptive_window(n, o):
         if residue > gcd(residue, plain(o)):
             size = where(equal(r, residue), q + 2, size)
     return where(equal(r, 0), q, size)
-
 
 
 @register
