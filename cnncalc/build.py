@@ -855,7 +855,7 @@ def connection_table(expr: t.Expr) -> tuple:
     words = expr.items if isinstance(expr, t.Tuple) else (expr,)
     rows = []
     for word in words:
-        text = word.span.text
+        text = word.span.text.strip("() ")  # a table of one row may be written (011)
         if not (isinstance(word, (t.Num, t.Name)) and set(text) <= {"0", "1"}):
             raise CnnCalcError(f"a connection table is one word of 0s and 1s per output map, "
                                f"a digit per input map (table=(110, 011)), not '{text}'",

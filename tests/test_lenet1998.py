@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from click.testing import CliRunner
 
 import cnncalc
@@ -195,3 +197,23 @@ def test_a_folded_block_sums_its_connections():
     assert result.exit_code == 0, result.output
     # conv: (9 + 1)·2·8·8 = 1,280; subsample: (4 + 1)·2·4·4 = 160
     assert "1,440" in result.stdout
+
+
+@settings(max_examples=25, deadline=None)
+@given(rows=st.lists(st.lists(st.booleans(), min_size=3, max_size=3).filter(any),
+                     min_size=1, max_size=4),
+       k=st.integers(1, 3), s=st.integers(1, 2), p=st.integers(0, 1),
+       bias=st.booleans())
+def test_any_table_verifies(rows, k, s, p, bias):
+    """Whatever the table, the executor allocates and multiplies what params() and macs()
+    count; and the connections are each output map's kernels, plus its bias, per position."""
+    table = ", ".join("".join("1" if on else "0" for on in row) for row in rows)
+    spec = f"input 3x6x6 | conv {len(rows)} k{k} s{s} p{p} table=({table})" + \
+        ("" if bias else " nobias") + " | subsample k1"
+    result = cnncalc.verify(spec)
+    assert result.differences == [], result.differences
+    conv = result.report.rows[0]
+    positions = ((6 + 2 * p - k) // s + 1) ** 2
+    kernels = sum(map(sum, rows))
+    assert conv.params == kernels * k * k + (len(rows) if bias else 0)
+    assert conv.connections == (kernels * k * k + (len(rows) if bias else 0)) * positions
