@@ -112,7 +112,8 @@ class _Analysis(Visitor):
             weights = kind.weights(layer, x)
         self.add_row(path, kind.name, layer.span, layer.text, x, y, params,
                      kind.buffers(layer, x), macs, out_rf, kind.note(layer, x, y, ctx),
-                     weights, biases, kind.padding(layer, x), kind.mode(layer), layer.opts)
+                     weights, biases, kind.padding(layer, x), kind.mode(layer), layer.opts,
+                     kind.connections(layer, x, y))
         return y, out_rf
 
     def branch_inputs(self, m: ir.Merge, path: tuple, value):
@@ -138,7 +139,8 @@ class _Analysis(Visitor):
         return y, merged
 
     def add_row(self, path, kind, span: Span, source: str, x, y, params, buffers, macs, rf,
-                note, weights=0, biases=0, padding=None, mode=None, options=None) -> None:
+                note, weights=0, biases=0, padding=None, mode=None, options=None,
+                connections=0) -> None:
         for a in rf:  # what grows from layer to layer without a bound of its own
             bounded_figures((a.size, a.jump, a.start), span,
                             lambda: f"the receptive field of {'.'.join(path)}")
@@ -148,7 +150,8 @@ class _Analysis(Visitor):
             macs=macs, rf=tuple(a.size for a in rf), jump=tuple(a.jump for a in rf),
             start=tuple(a.start for a in rf),
             output_bytes=product(y) * self.batch * self.elem_bytes, note=note, span=span,
-            weights=weights, biases=biases, padding=padding, mode=mode, options=options))
+            weights=weights, biases=biases, padding=padding, mode=mode, options=options,
+            connections=connections))
 
     def _check_products(self, layer: ir.Layer, x) -> None:
         """`k=3*3` is a 9x9 kernel, though the notes write "3*3 卷积" for a 3x3 one: a kernel,
@@ -189,7 +192,8 @@ class _Analysis(Visitor):
             jump=tuple(a.jump for a in rf), input_bytes=input_bytes,
             activation_bytes=activation, param_bytes=param_bytes,
             total_bytes=input_bytes + activation + param_bytes, weights=weights, biases=biases,
-            rf_features=_features_field(rows))
+            rf_features=_features_field(rows),
+            connections=total(r.connections for r in rows))
         symbols = tuple(s for s, _ in self.net.symbols)
         summary = None
         if symbols:

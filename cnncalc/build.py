@@ -21,7 +21,8 @@ from typing import Any
 from . import ir
 from .errors import CnnCalcError, Span, closest, did_you_mean, one_line
 from .layers import REGISTRY
-from .layers.base import AXES, BOOL, FLAG, INT, PADDING, RATE, LayerKind, Option
+from .layers.base import AXES, BOOL, FLAG, INT, PADDING, RATE, TABLE, LayerKind, Option
+from .layers.conv import NAMED_TABLES
 from .layers.merge import MERGES
 from .numbers import (Conditions, at_least, bounded, divides, exact_div, floor_div,
                       is_concrete, mod, plain, settled, show, symbol)
@@ -339,7 +340,7 @@ class _Builder:
                 if opt is None:
                     raise CnnCalcError(f"'{kind.name}' has no option '{arg.name}'"
                                        f"{did_you_mean(arg.name, by_name)}", arg.name_span)
-                if isinstance(arg.value, t.Tuple):  # k=(3,3), s=2,2
+                if isinstance(arg.value, t.Tuple) and opt.type != TABLE:  # k=(3,3)
                     raise CnnCalcError(_per_axis_fix(_texts(arg.value.items), opt, arg.name),
                                        arg.value.span)
                 put(opt, self.option(opt, arg.value, env, kind), arg.span)
@@ -482,6 +483,8 @@ class _Builder:
         return _per_axis_fix(_texts(v.items), None, None)
 
     def option(self, opt: Option, expr: t.Expr, env, kind: LayerKind) -> Any:
+        if opt.type == TABLE:
+            return connection_table(expr)
         if isinstance(expr, t.Name) and expr.name not in env:
             word = expr.name.lower()
             if opt.type == PADDING and word in _PAD_WORDS:
@@ -836,3 +839,26 @@ def _budget(a: t.Assert):
         if "quantity" in e.message:  # an unknown quantity: point at it
             raise CnnCalcError(e.message, a.what_span) from None
         raise
+
+
+def connection_table(expr: t.Expr) -> tuple:
+    """A conv's `table=`: a name (`lenet5_c3`), or one word of 0s and 1s per output map, a
+    digit per input map (`table=(110, 011)`), as ((1, 1, 0), (0, 1, 1)). The words are read
+    as written: `011` keeps its leading 0."""
+    if isinstance(expr, t.Name) and not expr.name.isdigit():
+        table = NAMED_TABLES.get(expr.name.lower())
+        if table is None:
+            raise CnnCalcError(f"unknown connection table '{expr.name}'"
+                               f"{did_you_mean(expr.name.lower(), list(NAMED_TABLES))}; "
+                               f"known: {', '.join(NAMED_TABLES)}", expr.span)
+        return table
+    words = expr.items if isinstance(expr, t.Tuple) else (expr,)
+    rows = []
+    for word in words:
+        text = word.span.text.strip("() ")  # a table of one row may be written (011)
+        if not (isinstance(word, (t.Num, t.Name)) and set(text) <= {"0", "1"}):
+            raise CnnCalcError(f"a connection table is one word of 0s and 1s per output map, "
+                               f"a digit per input map (table=(110, 011)), not '{text}'",
+                               word.span)
+        rows.append(tuple(int(c) for c in text))
+    return tuple(rows)

@@ -64,6 +64,18 @@ def conv_params(c_in, c_out, kernel_volume, groups=1, bias=True):
     return (weights + 1 if bias else weights) * c_out
 
 
+def table_conv_params(kernels, kernel_volume, c_out, bias=True):
+    """A convolution with a connection table: prod(k) weights for each connected (input
+    map, output map) kernel, plus OUT biases (LeNet-5's C3: 60·25 + 16 = 1,516)."""
+    weights = kernels * kernel_volume
+    return weights + c_out if bias else weights
+
+
+def table_conv_macs(kernels, kernel_volume, out_positions):
+    """Connected kernels' weights times output positions (C3: 60·25·10·10 = 150,000)."""
+    return kernels * kernel_volume * out_positions
+
+
 def conv_macs(c_in, c_out, kernel_volume, out_positions, groups=1):
     """Weights times output positions, bias not included."""
     return kernel_volume * exact_div(c_in, groups) * c_out * out_positions
@@ -93,6 +105,12 @@ def deconv_rf_size(r_in, j_in, k, s=1, d=1):
     if g == 1:
         return r_in + (ceil_div(k, s) - 1) * d * j_in
     return r_in + (ceil_div(k * g, s) - 1) * exact_div(d, g) * j_in
+
+
+def connections(inputs_per_unit, units, bias=True):
+    """LeCun et al. (1998)'s connections: each output unit's inputs, plus one for its bias,
+    summed over the units (C1 of LeNet-5: (5·5 + 1)·6·28·28 = 122,304)."""
+    return (inputs_per_unit + 1 if bias else inputs_per_unit) * units
 
 
 def linear_params(n_in, n_out, bias=True):

@@ -188,10 +188,11 @@ def deconv(x: np.ndarray, w: np.ndarray, b, s, p, op, d, groups: int,
 
 
 def pool(x: np.ndarray, mode: str, k, s, pads, d, ceil_extra) -> np.ndarray:
-    """Max or average pooling. `ceil_extra` is how far (ceil mode) the last window overhangs
-    the padded input on the right; an average divides by the window's part that lies inside
-    the padded input, as PyTorch does (padding counted, overhang not). A loop over the
-    kernel taps, each a strided view of the padded input folded into the output in place."""
+    """Max, average or sum pooling (LeCun's subsampling sums its windows). `ceil_extra` is
+    how far (ceil mode) the last window overhangs the padded input on the right; an average
+    divides by the window's part that lies inside the padded input, as PyTorch does (padding
+    counted, overhang not). A loop over the kernel taps, each a strided view of the padded
+    input folded into the output in place."""
     nd = len(k)
     padded = [(b, a + e) for (b, a), e in zip(pads, ceil_extra)]
     xp = pad(x, padded, -np.inf if mode == "max" else 0.0)
@@ -204,7 +205,7 @@ def pool(x: np.ndarray, mode: str, k, s, pads, d, ceil_extra) -> np.ndarray:
             y = view.copy()
         else:
             fold(y, view, out=y)
-    if mode == "max":
+    if mode != "avg":
         return y
     # how many taps of each window fall inside the padded input, axis by axis (the inside
     # is a box, so the count is a product)
@@ -308,3 +309,20 @@ def activation(name: str, x: np.ndarray, slope=0.01, inplace=False) -> np.ndarra
         e = np.exp(x - x.max(axis=1, keepdims=True))
         return e / e.sum(axis=1, keepdims=True)
     raise ValueError(name)
+
+
+def table_conv(x: np.ndarray, weight: np.ndarray, bias, table, s, pads, d,
+               count: list | None = None) -> np.ndarray:
+    """A convolution with a connection table (LeNet-5's C3): output map o convolves only the
+    input maps its row of `table` marks, with its own kernels, taken in order from `weight`
+    (connected kernels, *k): only they are multiplied, so the MACs counted are theirs."""
+    maps, first = [], 0
+    for row in table:
+        inputs = [i for i, on in enumerate(row) if on]
+        kernels = weight[first:first + len(inputs)][None]  # (1, inputs, *k)
+        first += len(inputs)
+        maps.append(conv(x[:, inputs], kernels, None, s, pads, d, 1, count))
+    y = np.concatenate(maps, axis=1)
+    if bias is not None:
+        y += bias.reshape((1, -1) + (1,) * (y.ndim - 2))
+    return y

@@ -36,6 +36,7 @@ class Row(NamedTuple):
     padding: tuple | None = None  # ((before, after), …) per spatial axis; None: no padding
     mode: str | None = None      # the kind's variant (pooling: window, global, adaptive)
     options: dict | None = None  # the layer's options as resolved (None for a merge)
+    connections: Any = 0         # LeCun et al.'s figure (LayerKind.connections), one sample
 
     @property
     def flops(self):
@@ -67,6 +68,7 @@ class Totals(NamedTuple):
     weights: Any = 0
     biases: Any = 0
     rf_features: tuple | None = None  # the field of the last row with spatial output
+    connections: Any = 0
 
 
 class Report(NamedTuple):
@@ -137,7 +139,7 @@ class Report(NamedTuple):
                  "input_shape": show(r.input_shape), "output_shape": show(r.output_shape),
                  "params": _num(r.params), "weights": _num(r.weights),
                  "biases": _num(r.biases), "buffers": _num(r.buffers), "macs": _num(r.macs),
-                 "flops": _num(r.flops), "padding": None if r.padding is None else
+                 "flops": _num(r.flops), "connections": _num(r.connections), "padding": None if r.padding is None else
                  [[_num(before), _num(after)] for before, after in r.padding],
                  "rf": [_num(v) for v in r.rf],
                  "jump": [_num(v) for v in r.jump], "start": [_num(v) for v in r.start],
@@ -147,7 +149,7 @@ class Report(NamedTuple):
                 "params": _num(t.params), "trainable_params": _num(t.trainable_params),
                 "weights": _num(t.weights), "biases": _num(t.biases),
                 "buffers": _num(t.buffers), "macs": _num(t.macs), "flops": _num(t.flops),
-                "output_shape": show(t.output_shape), "rf": [_num(v) for v in t.rf],
+                "connections": _num(t.connections), "output_shape": show(t.output_shape), "rf": [_num(v) for v in t.rf],
                 "rf_features": None if t.rf_features is None else
                 [_num(v) for v in t.rf_features],
                 "jump": [_num(v) for v in t.jump], "input_bytes": _num(t.input_bytes),

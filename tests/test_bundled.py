@@ -18,7 +18,7 @@ SHIPPED = HERE.parent / "cnncalc" / "examples"
 
 def test_every_shipped_file_is_listed():
     assert bundled.names() == sorted(p.stem for p in SHIPPED.glob("*.cnn"))
-    assert len(bundled.names()) == 15
+    assert len(bundled.names()) == 16
 
 
 def test_a_name_runs_the_bundled_example_from_any_directory(tmp_path, monkeypatch):

@@ -144,6 +144,9 @@ def test_cifar_golden_numbers():
     assert [r["rf"][0] for r in rows] == [3, 3, 4, 8, 8, 10, 38]   # fc: 10 + (8 - 1)·4
     assert [r["start"][0] for r in rows] == [0, 0, 0.5, 0.5, 0.5, 1.5, 15.5]
     assert [r["line"] for r in rows] == [2, 2, 2, 3, 3, 3, 4]
+    # (3·9 + 1)·16·32·32, 4 per pooled output·16·16·16, (16·9 + 1)·20·16·16, 4·20·8·8, 1281·10
+    assert [r["connections"] for r in rows] == [458752, 0, 16384, 742400, 0, 5120, 12810]
+    assert data["totals"]["connections"] == 458752 + 16384 + 742400 + 5120 + 12810
     t = data["totals"]
     assert (t["params"], t["macs"], t["flops"]) == (16158, 1192448, 2384896)
     assert (t["input_bytes"], t["activation_bytes"], t["param_bytes"], t["total_bytes"]) == \
@@ -177,6 +180,9 @@ def test_residual_golden_numbers():
     assert [r["buffers"] for r in rows] == [0, 64, 0, 0, 64, 0, 64, 0, 0]
     assert [r["macs"] for r in rows] == [73728, 0, 0, 147456, 0, 8192, 0, 0, 0]
     assert [r["rf"][0] for r in rows] == [3, 3, 3, 7, 7, 1, 1, 7, 7]
+    # no biases: the convolutions' connections are their MACs (16·9·32·16, 32·9·32·16,
+    # 16·32·16); batch norm, activations and the merge count none
+    assert [r["connections"] for r in rows] == [73728, 0, 0, 147456, 0, 8192, 0, 0, 0]
     assert rows[7]["kind"] == "add"
     t = data["totals"]
     assert (t["params"], t["buffers"], t["macs"]) == (14528, 192, 229376)

@@ -760,3 +760,59 @@ def test_fractional_jumps_stay_exact():
     assert data["layers"][0]["jump"] == ["10/7", "10/7"]
     assert json.loads(render(analyze("input 1x8x8 | conv 1 k2")))["layers"][0]["start"] == \
         [0.5, 0.5]                            # a half is exact as a number
+
+
+# --- subsample (LeCun's trainable subsampling) and rbf (fixed Euclidean RBF) ------------------
+
+def test_subsample_counts_a_coefficient_and_a_bias_per_channel():
+    r = one("input 6x28x28 | subsample k2")
+    assert r.output_shape == (6, 14, 14)
+    assert (r.params, r.weights, r.biases) == (12, 6, 6)   # 6 x (coefficient + bias)
+    assert r.macs == 6 * 14 * 14                           # one multiply per output: 1,176
+    assert r.connections == (2 * 2 + 1) * 6 * 14 * 14      # 5 x 1,176 = 5,880
+
+
+def test_subsample_nobias_and_stride():
+    r = one("input 4x9x9 | subsample k3 s2 nobias")
+    assert r.output_shape == (4, 4, 4)                     # (9 - 3)/2 + 1
+    assert (r.params, r.biases) == (4, 0)
+    assert r.connections == 9 * 4 * 4 * 4
+
+
+def test_subsample_forward_sums_the_window():
+    import numpy as np
+
+    x = np.arange(16, dtype="float64").reshape(1, 1, 4, 4)
+    weights = {"subsample1.weight": np.array([0.5]), "subsample1.bias": np.array([1.0])}
+    y = cnncalc.run("input 1x4x4 | subsample k2", x, weights=weights, dtype="float64")
+    # top-left window 0 + 1 + 4 + 5 = 10, times 0.5, plus 1
+    assert y[0, 0].tolist() == [[6.0, 10.0], [22.0, 26.0]]
+
+
+def test_rbf_weights_are_buffers_not_parameters():
+    r = one("input 84 | rbf 10")
+    assert r.output_shape == (10,)
+    assert (r.params, r.buffers) == (0, 840)               # 84 x 10, fixed by hand
+    assert r.macs == 840
+    assert r.connections == 840                            # no bias
+    report = analyze("input 84 | rbf 10")
+    assert report.totals.trainable_params == 0
+
+
+def test_rbf_forward_is_the_squared_distance():
+    import numpy as np
+
+    x = np.array([[1.0, 2.0]])
+    weights = {"rbf1.weight": np.array([[1.0, 2.0], [0.0, 0.0], [3.0, -1.0]])}
+    y = cnncalc.run("input 2 | rbf 3", x, weights=weights, dtype="float64")
+    # (0² + 0²), (1² + 2²), (2² + 3²)
+    assert y.tolist() == [[0.0, 5.0, 13.0]]
+
+
+def test_connections_of_the_usual_kinds():
+    # conv: (C/g·k² + 1) per output element; fc: (IN + 1) per output; pooling: k² per output
+    assert one("input 1x32x32 | conv 6 k5").connections == (25 + 1) * 6 * 28 * 28  # 122,304
+    assert one("input 4x8x8 | conv 6 k3 g2 nobias").connections == 2 * 9 * 6 * 6 * 6
+    assert one("input 120 | fc 84").connections == (120 + 1) * 84
+    assert one("input 6x28x28 | maxpool k2").connections == 4 * 6 * 14 * 14
+    assert one("input 6x28x28 | relu").connections == 0

@@ -27,6 +27,9 @@ from .common import (BINDINGS, INPUT, MAX_LAYERS, NAME, NO_COLOR, Warnings, call
 @click.option("--conventions", "reconcile", is_flag=True,
               help="Instead of the layers: every convention's MACs by category (conv/fc, "
                    "bias, batch norm, activations, pooling, ...) and total.")
+@click.option("--connections", "connections", is_flag=True,
+              help="A column of each layer's connections (LeCun et al. 1998: the inputs "
+                   "feeding each output unit, plus its bias, summed); JSON always has them.")
 @INPUT
 @click.option("--dtype", default="float32", show_default=True,
               type=click.Choice(list(DTYPE_BYTES), case_sensitive=False),
@@ -46,8 +49,8 @@ from .common import (BINDINGS, INPUT, MAX_LAYERS, NAME, NO_COLOR, Warnings, call
               callback=lambda *args: _sweeps(*args),  # defined below analyze
               help="One row per value of a name of the spec (224..640/32, or 224,320,512); "
                    "repeat it to step several names together.")
-def analyze(spec, fmt, depth, convention, reconcile, input_shape, dtype, strict, quiet,
-            no_warn, no_color, max_layers, bindings, memory, optimizer, sweeps):
+def analyze(spec, fmt, depth, convention, reconcile, connections, input_shape, dtype, strict,
+            quiet, no_warn, no_color, max_layers, bindings, memory, optimizer, sweeps):
     """Per-layer table and totals for SPEC: a .cnn file, '-' (stdin), a bundled example's
     name (resnet50) or the spec text.
     Names without a value (input 3xHxW) are symbols: sizes come out as formulas, with the
@@ -63,6 +66,9 @@ def analyze(spec, fmt, depth, convention, reconcile, input_shape, dtype, strict,
                                "chooses one: give one")
     if reconcile and fmt == "csv":
         raise click.UsageError("--conventions is shown as a table, JSON or markdown, not csv")
+    if connections and (fmt in ("markdown", "csv") or reconcile or sweeps):
+        raise click.UsageError("--connections is a column of the layer table: JSON always "
+                               "has each layer's connections")
     warnings = Warnings(no_warn, quiet, strict)
     if sweeps:
         return _sweep(spec, sweeps, fmt, input_shape, dtype,
@@ -86,7 +92,7 @@ def analyze(spec, fmt, depth, convention, reconcile, input_shape, dtype, strict,
     elif fmt == "table":
         from ..render.table import print_report
 
-        print_report(report, depth=depth, no_color=no_color)
+        print_report(report, depth=depth, no_color=no_color, connections=connections)
     else:
         from ..render import text
 

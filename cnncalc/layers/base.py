@@ -26,6 +26,7 @@ RATE = "rate"        # a decimal
 INT = "int"          # a whole number >= 0
 FLAG = "flag"        # a bare word: nobias, ceil, global
 BOOL = "bool"        # true / false
+TABLE = "table"      # a connection table: a name (lenet5_c3) or (111000, 011100, …)
 
 
 class Option(NamedTuple):
@@ -137,6 +138,12 @@ class LayerKind:
     def weights(self, layer: Layer, x: Shape) -> Any:
         """`params` without the biases; a kind with biases says it in its own formula."""
         return self.params(layer, x)
+
+    def connections(self, layer: Layer, x: Shape, y: Shape) -> Any:
+        """LeCun et al. (1998)'s figure for one sample: the sum over output units of the
+        inputs feeding the unit, plus 1 for its bias (`formulas.connections`). 0 where no
+        unit weighs its inputs (an activation, a reshape)."""
+        return 0
 
     def padding(self, layer: Layer, x: Shape) -> tuple | None:
         """Padding per spatial axis as ((before, after), …), resolved (`p=same` as chosen);

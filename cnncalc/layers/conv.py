@@ -4,15 +4,32 @@ from __future__ import annotations
 
 from .. import formulas as f
 from ..trace import worked
-from ..numbers import at_least, divides, exact_div, greater, half, maximum, product
-from .base import (BOOL, COUNT, INT, AxisRF, Option, concrete, per_axis, register, require,
-                   spatial, through)
+from ..numbers import (at_least, divides, exact_div, greater, half, is_concrete, maximum,
+                       plain, product)
+from .base import (BOOL, COUNT, INT, TABLE, AxisRF, Option, concrete, fail, per_axis, register,
+                   require, spatial, through)
 from .grid import Reads
 from .window import DILATION, GROUPS, KERNEL, PAD, STRIDE, Window
 
 OUT = Option("out", COUNT, doc="output channels")
 BIAS = Option("bias", BOOL, True, "learn a bias per output channel",
               flag_sets=(("nobias", False),))
+TABLE_OPTION = Option("table", TABLE, None, "which input maps feed each output map: a name "
+                      "(lenet5_c3) or a word of 0s and 1s per output map")
+
+# LeNet-5's C3 (LeCun et al. 1998, Table I): output map o reads the S2 maps marked X in
+# column o. Maps 0-5 read 3 neighbours, 6-11 four neighbours, 12-14 four not all
+# neighbours, 15 all six: 6·3 + 6·4 + 3·4 + 6 = 60 kernels.
+_C3_READS = ((0, 1, 2), (1, 2, 3), (2, 3, 4), (3, 4, 5), (4, 5, 0), (5, 0, 1),
+             (0, 1, 2, 3), (1, 2, 3, 4), (2, 3, 4, 5), (3, 4, 5, 0), (4, 5, 0, 1), (5, 0, 1, 2),
+             (0, 1, 3, 4), (1, 2, 4, 5), (0, 2, 3, 5), (0, 1, 2, 3, 4, 5))
+NAMED_TABLES = {"lenet5_c3": tuple(tuple(int(i in reads) for i in range(6))
+                                   for reads in _C3_READS)}
+
+
+def _kernels(table) -> int:
+    """How many (input map, output map) kernels a connection table connects."""
+    return sum(map(sum, table))
 
 
 def check_groups(layer, c_in, c_out, groups, ctx):
@@ -31,19 +48,48 @@ class Conv(Window):
     aliases = ("conv2d", "conv1d", "conv3d")
     summary = "convolution (PyTorch ConvNd)"
     positional = (OUT,)
-    options = (KERNEL, STRIDE, PAD, DILATION, GROUPS, BIAS)
+    options = (KERNEL, STRIDE, PAD, DILATION, GROUPS, BIAS, TABLE_OPTION)
     width_option = "out"
 
     def channels(self, layer, x):
         return layer.opts["out"], layer.opts["g"]
 
+    def table(self, layer, x) -> tuple | None:
+        """The connection table, (OUT rows of C 0/1 digits), checked against the channels;
+        None for a full convolution."""
+        table = layer.opts.get("table")
+        if table is None:
+            return None
+        c_out, groups = self.channels(layer, x)
+        if groups != 1:
+            raise fail(layer, "a connection table chooses the input maps itself: leave out "
+                              "'g'", "table")
+        if not (is_concrete(x[0]) and is_concrete(c_out)):
+            raise fail(layer, "a connection table needs the channels as numbers, not "
+                              "symbols", "table")
+        c_in, c_out = plain(x[0]), plain(c_out)  # explain's traced values, as ints
+        if len(table) != c_out or any(len(row) != c_in for row in table):
+            digits = "/".join(map(str, sorted({len(row) for row in table})))
+            raise fail(layer, f"the connection table has {len(table)} rows (output maps) of "
+                              f"{digits} digits (input maps), but the layer maps {c_in} input "
+                              f"maps to {c_out}", "table")
+        if not all(any(row) for row in table):
+            raise fail(layer, "every output map of a connection table needs an input map",
+                       "table")
+        return table
+
     def output_shape(self, layer, x, ctx):
         c_out, groups = self.channels(layer, x)
         check_groups(layer, x[0], c_out, groups, ctx)
+        self.table(layer, x)
         return (c_out,) + self.output_sizes(layer, x, ctx)
 
     def params(self, layer, x):
         c_out, groups = self.channels(layer, x)
+        table = self.table(layer, x)
+        if table is not None:
+            return f.table_conv_params(_kernels(table), self.kernel_volume(layer, x),
+                                       c_out, layer.opts["bias"])
         return f.conv_params(x[0], c_out, self.kernel_volume(layer, x), groups,
                              layer.opts["bias"])
 
@@ -52,16 +98,40 @@ class Conv(Window):
 
     def weights(self, layer, x):
         c_out, groups = self.channels(layer, x)
+        table = self.table(layer, x)
+        if table is not None:
+            return f.table_conv_params(_kernels(table), self.kernel_volume(layer, x),
+                                       c_out, False)
         return f.conv_params(x[0], c_out, self.kernel_volume(layer, x), groups, False)
 
     def macs(self, layer, x, y):
         c_out, groups = self.channels(layer, x)
+        table = self.table(layer, x)
+        if table is not None:
+            return f.table_conv_macs(_kernels(table), self.kernel_volume(layer, x),
+                                     product(y[1:]))
         return f.conv_macs(x[0], c_out, self.kernel_volume(layer, x), product(y[1:]), groups)
+
+    def connections(self, layer, x, y):
+        # each output element reads C/g kernels of prod(k) taps (padding counted, as the
+        # MACs); with a table, the kernels its output map is connected to
+        c_out, groups = self.channels(layer, x)
+        table = self.table(layer, x)
+        volume = self.kernel_volume(layer, x)
+        if table is not None:
+            return sum(f.connections(sum(row) * volume, product(y[1:]), layer.opts["bias"])
+                       for row in table)
+        return f.connections(volume * exact_div(x[0], groups), product(y),
+                             layer.opts["bias"])
 
     def tensors(self, layer, x):
         c_out, groups = self.channels(layer, x)
         kernel = tuple(per_axis(layer, "k", len(x) - 1))
-        found = {"weight": (c_out, x[0] // groups) + kernel}
+        table = self.table(layer, x)
+        # with a table, only the connected kernels, output map by output map and, within
+        # one, input map by input map (C3: 60x5x5)
+        found = {"weight": ((_kernels(table),) if table is not None
+                            else (c_out, x[0] // groups)) + kernel}
         if layer.opts["bias"]:
             found["bias"] = (c_out,)
         return found
@@ -70,9 +140,12 @@ class Conv(Window):
         from .. import ops
 
         axes = self.axes(layer, x.shape[1:])
-        return ops.conv(x, arrays["weight"], arrays.get("bias"), [a.s for a in axes],
-                        [(a.left, a.right) for a in axes], [a.d for a in axes],
-                        self.channels(layer, x.shape[1:])[1], count)
+        how = ([a.s for a in axes], [(a.left, a.right) for a in axes], [a.d for a in axes])
+        table = self.table(layer, x.shape[1:])
+        if table is None:
+            return ops.conv(x, arrays["weight"], arrays.get("bias"), *how,
+                            self.channels(layer, x.shape[1:])[1], count)
+        return ops.table_conv(x, arrays["weight"], arrays.get("bias"), table, *how, count)
 
     def workspace(self, layer, x, y, batch, itemsize):
         from .. import ops

@@ -32,6 +32,9 @@ class Linear(LayerKind):
     def macs(self, layer, x, y):
         return product(x) * layer.opts["out"]
 
+    def connections(self, layer, x, y):
+        return f.connections(product(x), layer.opts["out"], layer.opts["bias"])
+
     def receptive_field(self, layer, x, rf, ctx):
         return combined(rf)  # every position the input still has, flattened or not
 
@@ -103,3 +106,53 @@ class Embedding(LayerKind):
     def receptive_field(self, layer, x, rf, ctx):
         # A new axis starts here: each position sees its own token.
         return (AxisRF(1, 1, 0, x[0]),)
+
+
+@register
+class EuclideanRBF(LayerKind):
+    """LeNet-5's output layer (LeCun et al. 1998, §II-B): output i = Σ_j (x_j − w_ij)², the
+    squared distance of the input from a prototype set by hand (the paper draws them as
+    7x12 bitmaps of the characters) and not learned: the prototypes are kept arrays, buffers,
+    as batch norm's statistics are."""
+
+    name = "rbf"
+    summary = "Euclidean RBF units (LeNet-5's output): Σ (x − w)² with fixed weights"
+    positional = (Option("out", COUNT, doc="output units"),)
+    width_option = "out"
+    buffer_names = ("weight",)
+
+    def output_shape(self, layer, x, ctx):
+        return (layer.opts["out"],)
+
+    def buffers(self, layer, x):
+        return product(x) * layer.opts["out"]  # LeNet-5: 84 x 10 = 840
+
+    def macs(self, layer, x, y):
+        # one multiply-accumulate per weight: the difference squared and added
+        return product(x) * layer.opts["out"]
+
+    def connections(self, layer, x, y):
+        return f.connections(product(x), layer.opts["out"], bias=False)
+
+    def receptive_field(self, layer, x, rf, ctx):
+        return combined(rf)
+
+    def note(self, layer, x, y, ctx):
+        return Linear.note(self, layer, x, y, ctx)
+
+    def tensors(self, layer, x):
+        return {"weight": (layer.opts["out"], product(x))}
+
+    def forward(self, layer, x, arrays, count=None):
+        flat = x.reshape(x.shape[0], -1)
+        w = arrays["weight"]
+        # Σ (x − w)² = |x|² − 2 x·w + |w|²: one matmul, no (N, OUT, IN) temporary
+        y = (flat * flat).sum(axis=1, keepdims=True) - 2 * (flat @ w.T) + (w * w).sum(axis=1)
+        if count is not None:
+            count.append(flat.shape[0] * flat.shape[1] * w.shape[0])
+        return y
+
+    def probe(self, layer, x, arrays):
+        # a change at any input moves every distance: the probe's ones reach all outputs
+        flat = x.reshape(x.shape[0], -1)
+        return flat @ arrays["weight"].T

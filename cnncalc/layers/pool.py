@@ -1,4 +1,4 @@
-"""Pooling: maxpool and avgpool, sliding, global or adaptive."""
+"""Pooling: maxpool and avgpool, sliding, global or adaptive; LeCun's trainable subsample."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ from math import gcd
 
 from ..numbers import (at_least, ceil_div, divides, equal, exact_div, floor_div, half,
                        is_concrete, mod, plain, product, where)
-from .base import (AXES, FLAG, AxisRF, Option, axis_names, combined, concrete, fail, per_axis,
-                   register, require, spatial, through)
+from .base import (AXES, BOOL, FLAG, AxisRF, Option, axis_names, combined,
+                   concrete, fail, per_axis, register, require, spatial, through)
 from .grid import Reads, window_reads
 from .. import formulas as f
-from .window import DILATION, PAD, Window
+from .window import DILATION, KERNEL, PAD, Window
 
 POOL_KERNEL = Option("k", AXES, None, "window size (not with global / out=)", fused=True,
                      aliases=("kernel", "kernel_size"))
@@ -89,6 +89,15 @@ class Pool(Window):
             return tuple(out) + tuple(rf[len(out):])  # symbolic, or even windows: exact
         return through(rf, self.reads(layer, x), out)
 
+    def connections(self, layer, x, y):
+        # each output reads its window (padding counted, as in the MACs); no bias
+        mode = self.mode(layer)
+        if mode == "window":
+            return f.connections(self.kernel_volume(layer, x), product(y), bias=False)
+        if mode == "global":
+            return f.connections(product(x[1:]), x[0], bias=False)
+        return 0  # adaptive: windows of uneven sizes, not counted (yet)
+
     def workspace(self, layer, x, y, batch, itemsize):
         mode = self.mode(layer)
         if mode == "global":
@@ -162,7 +171,6 @@ def largest_adaptive_window(n, o):
     return where(equal(r, 0), q, size)
 
 
-
 @register
 class MaxPool(Pool):
     name = "maxpool"
@@ -187,3 +195,66 @@ class AvgPool(Pool):
                         f"{ctx.show_value(axis.n)} ({name}, before padding): PyTorch's 3-D "
                         f"average pool refuses that, whatever the padding", "k")
         return sizes
+
+
+@register
+class Subsample(Window):
+    """LeCun et al. (1998)'s subsampling (S2, S4 of LeNet-5): each output is the sum of its
+    window times a coefficient learned per channel, plus a bias learned per channel."""
+
+    name = "subsample"
+    summary = "LeCun's trainable subsampling: window sum x coefficient + bias, per channel"
+    options = (KERNEL, POOL_STRIDE, PAD, DILATION,
+               Option("bias", BOOL, True, "learn a bias per channel",
+                      flag_sets=(("nobias", False),)))
+
+    def axes(self, layer, x):
+        # the stride defaults to the kernel, as in pooling
+        opts = dict(layer.opts)
+        spans = dict(layer.spans)
+        if opts["s"] is None:
+            opts["s"] = opts["k"]
+            if "k" in spans:
+                spans["s"] = spans["k"]
+        return super().axes(layer._replace(opts=opts, spans=spans), x)
+
+    def check_padding(self, layer, axis, ctx):
+        Pool.check_padding(self, layer, axis, ctx)  # at most half the window, as pooling
+
+    def output_shape(self, layer, x, ctx):
+        spatial(layer, x, self)
+        return (x[0],) + self.output_sizes(layer, x, ctx)
+
+    def params(self, layer, x):
+        # a coefficient per channel, and a bias per channel: S2 of LeNet-5 has 6 x 2 = 12
+        return x[0] * (2 if layer.opts["bias"] else 1)
+
+    def biases(self, layer, x):
+        return x[0] if layer.opts["bias"] else 0
+
+    def macs(self, layer, x, y):
+        # the window's sum is additions; one multiply by the coefficient per output
+        return product(y)
+
+    def connections(self, layer, x, y):
+        return f.connections(self.kernel_volume(layer, x), product(y), layer.opts["bias"])
+
+    def tensors(self, layer, x):
+        found = {"weight": (x[0],)}
+        if layer.opts["bias"]:
+            found["bias"] = (x[0],)
+        return found
+
+    def forward(self, layer, x, arrays, count=None):
+        from .. import ops
+
+        axes = self.axes(layer, x.shape[1:])
+        summed = ops.pool(x, "sum", [a.k for a in axes], [a.s for a in axes],
+                          [(a.left, a.right) for a in axes], [a.d for a in axes], [0] * len(axes))
+        per_channel = (1, -1) + (1,) * len(axes)
+        y = summed * arrays["weight"].reshape(per_channel)
+        if count is not None:
+            count.append(y.size)
+        if "bias" in arrays:
+            y += arrays["bias"].reshape(per_channel)
+        return y

@@ -22,6 +22,7 @@ class Line(NamedTuple):
     rf: tuple
     kind: str              # "input", "layer", "open" (a block shown with its rows), "folded"
     note: str | None = None
+    connections: Any = 0
 
 
 def outline(report: Report, depth: int | None = None) -> list[Line]:
@@ -34,12 +35,14 @@ def outline(report: Report, depth: int | None = None) -> list[Line]:
             if prefix in containers:
                 s = sums.get(prefix)
                 if s is None:
-                    sums[prefix] = [row.index, row.index, row.params, row.macs, row]
+                    sums[prefix] = [row.index, row.index, row.params, row.macs, row,
+                                     row.connections]
                 else:
                     s[1] = row.index
                     s[2] += row.params
                     s[3] += row.macs
                     s[4] = row
+                    s[5] += row.connections
     inp = report.input
     written = inp.span.text if inp.span is not None else ""
     rf = tuple(1 for _ in inp.shape[1:])
@@ -55,7 +58,7 @@ def outline(report: Report, depth: int | None = None) -> list[Line]:
             level = i - 1
             if prefix not in opened:
                 opened.add(prefix)
-                first, last, params, macs, last_row = sums[prefix]
+                first, last, params, macs, last_row, connections = sums[prefix]
                 fold = depth is not None and level + 1 >= depth
                 if not fold:
                     index = ""  # its rows follow, each with its own number
@@ -63,7 +66,7 @@ def outline(report: Report, depth: int | None = None) -> list[Line]:
                     index = f"{first}-{last}" if first != last else str(first)
                 lines.append(Line(level, prefix[-1], containers[prefix].source, index,
                                   last_row.output_shape, params, macs, last_row.rf,
-                                  "folded" if fold else "open"))
+                                  "folded" if fold else "open", None, connections))
             if depth is not None and level + 1 >= depth:
                 folded = True
                 break
@@ -73,7 +76,8 @@ def outline(report: Report, depth: int | None = None) -> list[Line]:
         if depth is not None and level >= depth:
             continue
         lines.append(Line(level, row.path[-1], row.source, str(row.index), row.output_shape,
-                          row.params, row.macs, row.rf, "layer", row.note))
+                          row.params, row.macs, row.rf, "layer", row.note,
+                          row.connections))
     return lines
 
 
@@ -125,7 +129,10 @@ def totals_lines(report: Report) -> list[tuple[str, str]]:
                   ("  biases", thousands(t.biases, order))]
     lines.append(("Trainable params", thousands(t.trainable_params, order)))
     if not _zero(t.buffers):  # no batch norm, no buffers: the line would only say 0
-        lines.append(("Buffers (BN running stats)", thousands(t.buffers, order)))
+        # batch norm's statistics, or also weights fixed by hand (an rbf's prototypes)
+        kept = {r.kind for r in report.rows if not _zero(r.buffers)}
+        label = "BN running stats" if kept <= {"bn"} else "kept, not learned"
+        lines.append((f"Buffers ({label})", thousands(t.buffers, order)))
     batch = report.input.batch
     if not _one(batch):
         lines.append(("Batch", thousands(batch, order)))

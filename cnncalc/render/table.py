@@ -82,8 +82,11 @@ class LayerTable:
     saying how wide a terminal shows it) when that room is narrower than its longest
     word."""
 
-    def __init__(self, report: Report, depth: int | None = None):
+    def __init__(self, report: Report, depth: int | None = None, connections: bool = False):
         self.report = report
+        # the figure columns after the source, and whether each is right-aligned
+        self.titles = (("output", False), ("params", True), ("MACs", True)) + \
+            ((("connections", True),) if connections else ()) + (("RF", True),)
         lines = outline(report, depth)
         self.index_width = max([1] + [len(line.index) for line in lines])
         self.rows = []
@@ -93,6 +96,8 @@ class LayerTable:
             self.rows.append((line, source, shape_text(report, line.output),
                               thousands(line.params, report.order) if counted else "",
                               thousands(line.macs, report.order) if counted else "",
+                              *((thousands(line.connections, report.order) if counted else "",)
+                                if connections else ()),
                               rf_text(line.rf, report.order)))
         self.symbolic = bool(report.symbols)
         header = "#".rjust(self.index_width) + " layer"
@@ -101,7 +106,7 @@ class LayerTable:
         # the narrowest and widest the other columns get: a number never wraps; a symbolic
         # formula wraps at its spaces
         self.figures = []
-        for i, title in enumerate(("output", "params", "MACs", "RF"), start=2):
+        for i, (title, _) in enumerate(self.titles, start=2):
             cells = [r[i] for r in self.rows]
             full = max([len(title)] + [len(c) for c in cells])
             least = max([len(title)] + [longest_word(c) for c in cells]) if self.symbolic \
@@ -114,7 +119,7 @@ class LayerTable:
     def source_room(self, width: int) -> int:
         """The columns left for the source at `width`, the other columns at their least."""
         others = self.name_width + sum(least for least, _ in self.figures)
-        return width - others - 5 * _GAPS
+        return width - others - (len(self.titles) + 1) * _GAPS
 
     def __rich_console__(self, console, options):
         width = options.max_width
@@ -139,30 +144,29 @@ class LayerTable:
                 table.add_column("source", width=source_width)
         # Columns that never wrap get their width here, which spares rich measuring each cell;
         # a symbolic spec's formulas are long, so there they share the width and wrap.
-        for (title, right), (least, full) in zip((("output", False), ("params", True),
-                                                 ("MACs", True), ("RF", True)), self.figures):
+        for (title, right), (least, full) in zip(self.titles, self.figures):
             justify = "right" if right else "left"
             if self.symbolic:
                 table.add_column(title, justify=justify, ratio=1, min_width=least)
             else:
                 table.add_column(title, justify=justify, no_wrap=True, width=full)
         symbolic = self.symbolic
-        for line, source, output, params, macs, rf in self.rows:
+        for line, source, output, *figures in self.rows:
             block = line.kind in ("open", "folded")
             cells = [Cell("  " * line.depth + line.name, _BOLD if block else None,
                           prefix=line.index.rjust(index_width) + " ", prefix_style=_DIM)]
             if source_width is not None:
                 cells.append(Cell(source, _BOLD_CYAN if block else _CYAN, wraps=True))
-            cells += [Cell(output, wraps=symbolic), Cell(params, right=True, wraps=symbolic),
-                      Cell(macs, right=True, wraps=symbolic),
-                      Cell(rf, right=True, wraps=symbolic)]
+            cells += [Cell(output, wraps=symbolic)] + [
+                Cell(figure, right=True, wraps=symbolic) for figure in figures]
             table.add_row(*cells)
         return table
 
 
-def build_table(report: Report, depth: int | None = None) -> LayerTable:
+def build_table(report: Report, depth: int | None = None,
+                connections: bool = False) -> LayerTable:
     """The rows as a renderable; its columns are decided at the width it is printed at."""
-    return LayerTable(report, depth)
+    return LayerTable(report, depth, connections)
 
 
 def build_totals(report: Report) -> Table:
@@ -188,9 +192,9 @@ def build_conditions(report: Report) -> Table | None:
 
 
 def print_report(report: Report, depth: int | None = None, no_color: bool = False,
-                 console: Console | None = None) -> None:
+                 console: Console | None = None, connections: bool = False) -> None:
     console = console or make_console(no_color)
-    console.print(build_table(report, depth))
+    console.print(build_table(report, depth, connections))
     console.print()
     console.print(build_totals(report))
     conditions = build_conditions(report)
