@@ -7,7 +7,8 @@ check them against the course notes and PyTorch's documentation.
 
 from __future__ import annotations
 
-from .numbers import ceil_div, common_divisor, exact_div, floor_div, half, maximum, minimum, mod
+from .numbers import (ceil_div, common_divisor, divides, exact_div, floor_div, half, is_concrete,
+                      maximum, minimum, mod, where)
 
 
 def dilated(k, d):
@@ -111,6 +112,38 @@ def connections(inputs_per_unit, units, bias=True):
     """LeCun et al. (1998)'s connections: each output unit's inputs, plus one for its bias,
     summed over the units (C1 of LeNet-5: (5·5 + 1)·6·28·28 = 122,304)."""
     return (inputs_per_unit + 1 if bias else inputs_per_unit) * units
+
+
+def deconv_landings(n, k, s, p, d, out):
+    """Along one axis of a transposed convolution, the (input position, tap) pairs that land
+    inside the cropped output — the taps meeting at each output position, summed: input i
+    through tap t lands at o = i·s − p + t·d, kept when 0 ≤ o < out. Tap by tap, the inputs
+    that land are i from ⌈(p − t·d)/s⌉ to ⌊(out − 1 + p − t·d)/s⌋, within 0 … n − 1. (A
+    kernel size that is a name: n·k, every tap counted, cropped or not.)"""
+    if type(k) is not int:
+        return n * k
+    landed = 0
+    for t in range(k):
+        first = maximum(0, ceil_div(p - t * d, s))
+        last = minimum(n - 1, floor_div(out - 1 + p - t * d, s))
+        landed += maximum(0, last - first + 1)
+    return landed
+
+
+def adaptive_window_sum(n, o):
+    """The sizes of PyTorch's o adaptive windows over n positions, [⌊i·n/o⌋, ⌈(i+1)·n/o⌉),
+    summed: n + o − gcd(n, o). (Σ⌈(i+1)n/o⌉ − Σ⌊i·n/o⌋ over i < o: each ceiling is its
+    floor plus 1 except where o divides (i+1)·n, gcd(n, o) times; the floors then differ by
+    the last one, n.) A window of one (n = o) gives n; n = 5, o = 3 gives 2 + 3 + 2 = 7.
+    With n a name and o a number, gcd(n, o) is the largest divisor of o that divides n."""
+    if is_concrete(o) and not is_concrete(n):
+        o_int, gcd = int(o), 1
+        for q in sorted(q for i in range(1, int(o_int ** 0.5) + 1) if o_int % i == 0
+                        for q in {i, o_int // i}):
+            if q > 1:
+                gcd = where(divides(q, n), q, gcd)
+        return n + o - gcd
+    return n + o - common_divisor(n, o)
 
 
 def linear_params(n_in, n_out, bias=True):

@@ -223,6 +223,16 @@ class Deconv(Window):
         return f.deconv_macs(x[0], layer.opts["out"], self.kernel_volume(layer, x),
                              product(x[1:]), layer.opts["g"])
 
+    def connections(self, layer, x, y):
+        # each output unit reads, from C/g input maps, the taps that meet at its position:
+        # summed over the positions, the (input, tap) pairs that land in the output
+        ndim = len(x) - 1
+        k, s, p, d = (per_axis(layer, o, ndim) for o in ("k", "s", "p", "d"))
+        landed = product(f.deconv_landings(n, *axis) for n, *axis in
+                         zip(x[1:], k, s, p, d, y[1:]))
+        inputs = exact_div(x[0], layer.opts["g"]) * landed * layer.opts["out"]
+        return inputs + (product(y) if layer.opts["bias"] else 0)
+
     def tensors(self, layer, x):
         kernel = tuple(per_axis(layer, "k", len(x) - 1))
         found = {"weight": (x[0], layer.opts["out"] // layer.opts["g"]) + kernel}

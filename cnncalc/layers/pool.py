@@ -96,7 +96,8 @@ class Pool(Window):
             return f.connections(self.kernel_volume(layer, x), product(y), bias=False)
         if mode == "global":
             return f.connections(product(x[1:]), x[0], bias=False)
-        return 0  # adaptive: windows of uneven sizes, not counted (yet)
+        return x[0] * product(f.adaptive_window_sum(n, o)  # adaptive: each window its size
+                              for n, o in zip(x[1:], per_axis(layer, "out", len(x) - 1)))
 
     def workspace(self, layer, x, y, batch, itemsize):
         mode = self.mode(layer)
