@@ -6,13 +6,12 @@ import re
 
 import click
 
-from ..analysis import DTYPE_BYTES
 from ..build import EXPLAIN_MAX_LAYERS
 from ..conventions import NAMES as CONVENTION_NAMES
 from ..errors import CnnCalcError
 from ..training import DEFAULT_OPTIMIZER, OPTIMIZER_STATES
-from .common import (BINDINGS, INPUT, MAX_LAYERS, NAME, NO_COLOR, Warnings, call, fail,
-                     literal_option, main, max_layers_option, output_format, verdict,
+from .common import (BINDINGS, INPUT, MAX_LAYERS, MEMORY_DTYPE, NAME, NO_COLOR, Warnings, call,
+                     fail, literal_option, main, max_layers_option, output_format, verdict,
                      warning_options)
 
 
@@ -31,9 +30,7 @@ from .common import (BINDINGS, INPUT, MAX_LAYERS, NAME, NO_COLOR, Warnings, call
               help="A column of each layer's connections (LeCun et al. 1998: the inputs "
                    "feeding each output unit, plus its bias, summed); JSON always has them.")
 @INPUT
-@click.option("--dtype", default="float32", show_default=True,
-              type=click.Choice(list(DTYPE_BYTES), case_sensitive=False),
-              help="Element type for the memory figures.")
+@MEMORY_DTYPE
 @warning_options
 @NO_COLOR
 @MAX_LAYERS

@@ -13,6 +13,7 @@ from fractions import Fraction
 import click
 
 from .. import __version__
+from ..analysis import DTYPE_BYTES
 from ..build import DEFAULT_MAX_LAYERS
 from ..errors import WARNINGS, CnnCalcError
 
@@ -82,6 +83,13 @@ def max_layers_option(default: int):
 MAX_LAYERS = max_layers_option(DEFAULT_MAX_LAYERS)
 NO_COLOR = click.option("--no-color", is_flag=True,
                          help="No colours (NO_COLOR is honoured too).")
+
+
+# the element type of the memory figures (analyze, diff, check); run and verify compute in
+# float32 or float64 and declare their own
+MEMORY_DTYPE = click.option("--dtype", default="float32", show_default=True,
+                            type=click.Choice(list(DTYPE_BYTES), case_sensitive=False),
+                            help="Element type for the memory figures.")
 
 
 def output_format(*formats: str, json_help: str, format_help: str = "Output format."):

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import click
 
-from ..analysis import DTYPE_BYTES
-from .common import (BINDINGS, MAX_LAYERS, NO_COLOR, Warnings, call, main, output_format,
-                     warning_options)
+from .common import (BINDINGS, MAX_LAYERS, MEMORY_DTYPE, NO_COLOR, Warnings, call, main,
+                     output_format, warning_options)
 
 
 @main.command()
@@ -15,9 +14,7 @@ from .common import (BINDINGS, MAX_LAYERS, NO_COLOR, Warnings, call, main, outpu
               help="Twice: compare one spec at two input shapes (--input 3x224x224 --input "
                    "3x320x320). Once, with two specs: both at that shape.")
 @output_format("table", "json", "markdown", json_help="Print the comparison as JSON (stdout).")
-@click.option("--dtype", default="float32", show_default=True,
-              type=click.Choice(list(DTYPE_BYTES), case_sensitive=False),
-              help="Element type for the memory figures.")
+@MEMORY_DTYPE
 @warning_options
 @NO_COLOR
 @MAX_LAYERS

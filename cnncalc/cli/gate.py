@@ -8,12 +8,11 @@ import sys
 
 import click
 
-from ..analysis import DTYPE_BYTES
 from ..conventions import NAMES as CONVENTION_NAMES
 from ..errors import CnnCalcError
 from ..training import DEFAULT_OPTIMIZER, OPTIMIZER_STATES
-from .common import (BINDINGS, INPUT, MAX_LAYERS, NO_COLOR, Warnings, fail, main, output_format,
-                     verdict, warning_options)
+from .common import (BINDINGS, INPUT, MAX_LAYERS, MEMORY_DTYPE, NO_COLOR, Warnings, fail, main,
+                     output_format, verdict, warning_options)
 
 
 def _reader(parse):
@@ -67,9 +66,7 @@ def _shape(text, option):
                            "$GITHUB_STEP_SUMMARY.")
 @INPUT
 @BINDINGS
-@click.option("--dtype", default="float32", show_default=True,
-              type=click.Choice(list(DTYPE_BYTES), case_sensitive=False),
-              help="Element type for the memory figure.")
+@MEMORY_DTYPE
 @click.option("--convention", type=click.Choice(CONVENTION_NAMES), default="papers",
               show_default=True, help="Count MACs (and FLOPs) for --max-macs, --max-flops "
                                       "and asserts as papers do, or as torchinfo, fvcore or "
