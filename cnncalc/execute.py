@@ -106,7 +106,8 @@ def run_net(net: ir.Net, x=None, *, seed: int = 0, weights: dict | None = None,
         if x.dtype.kind in "fiu":
             x = x.astype(dtype, copy=False)
     runner = (runner or _Run)(weights, rng, np.dtype(dtype))
-    y = walk(net.body, runner, x)
+    with np.errstate(all="ignore"):  # overflow to inf and NaN are results, as in PyTorch,
+        y = walk(net.body, runner, x)  # not Python warnings on standard error
     if weights is not None:
         unused = [k for k in weights if k not in runner.used and
                   not k.endswith(tuple("." + i for i in IGNORED))]
