@@ -30,6 +30,7 @@ from .ir import in_layout
 from .numbers import decimal_text, is_concrete, plain, total
 from .report import Report
 from .sizes import parse_count
+from .training import memory_total
 
 COMPARISONS = {"<": operator.lt, "<=": operator.le, "==": operator.eq, ">=": operator.ge,
                ">": operator.gt, "!=": operator.ne}
@@ -138,14 +139,6 @@ def report_macs(report: Report, rows=None):
     return report.totals.macs if rows is None else total(r.macs for r in rows)
 
 
-def report_memory(report: Report):
-    """The bytes `memory` reads: the table's estimated total (torchinfo's: input, forward
-    and backward pass, parameters), or under `--memory training` a training step's total
-    (training.py)."""
-    return report.totals.total_bytes if report.training is None else \
-        report.training.total_bytes
-
-
 def _outcome(report: Report, b: Budget) -> Outcome:
     actual = _actual(report, b)
     quantity = b.quantity
@@ -178,7 +171,7 @@ def _actual(report: Report, b: Budget):
     t, quantity = report.totals, b.quantity
     if not b.path:
         return {"params": lambda: t.params, "macs": lambda: report_macs(report),
-                "flops": lambda: t.flops, "memory": lambda: report_memory(report),
+                "flops": lambda: t.flops, "memory": lambda: memory_total(report),
                 "output": lambda: tuple(in_layout(t.output_shape, report.input.layout)),
                 "rf": lambda: tuple(t.rf)}[quantity]()
     rows = [r for r in report.rows

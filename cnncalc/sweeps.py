@@ -119,7 +119,7 @@ def run_sweep(spec, swept: dict, *, input, dtype, bindings, memory, optimizer, m
               stdin) -> Sweep:
     from . import api
     from .loading import load
-    from .training import training_total
+    from .training import memory_total
 
     source = spec if isinstance(spec, Source) else load(spec, stdin=stdin)
     _check_names(source, swept, input, bindings, max_layers)
@@ -129,17 +129,16 @@ def run_sweep(spec, swept: dict, *, input, dtype, bindings, memory, optimizer, m
         values = dict(zip(names, step))
         try:
             report = api.analyze(source, input=input, dtype=dtype, max_layers=max_layers,
-                                 bindings={**bindings, **values})
+                                 bindings={**bindings, **values}, memory=memory,
+                                 optimizer=optimizer)
         except CnnCalcError as e:  # this value is invalid: say where, and go on
             rows.append(SweepRow(values, None, error=e,
                                  warnings=tuple(getattr(e, "warnings", ()))))
             continue
-        total = training_total(report, optimizer) if memory == "training" \
-            else report.totals.total_bytes
         untiled = tuple((".".join(w.path), w.span.line if w.span else None)
                         for w in report.warnings if w.name == "tiling")
         rows.append(SweepRow(values, report.display_shape(report.totals.output_shape),
-                             report.totals.params, report.totals.macs, total, untiled,
+                             report.totals.params, report.totals.macs, memory_total(report), untiled,
                              warnings=tuple(w for w in report.warnings
                                             if w.name != "tiling")))
     return Sweep(names, rows, memory, optimizer, dtype)

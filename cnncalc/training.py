@@ -67,9 +67,18 @@ def training_memory(report, optimizer: str = DEFAULT_OPTIMIZER) -> TrainingMemor
         total([params, gradients, optimizer_state, buffers, t.input_bytes, activations]))
 
 
+def memory_total(report):
+    """The memory figure of a report, what `check --max-memory`, `assert memory` and a
+    sweep's memory column read: the table's estimated total (torchinfo's: input, forward
+    and backward pass, parameters), or, for a report analysed with `--memory training`, a
+    training step's total."""
+    return report.totals.total_bytes if report.training is None else \
+        report.training.total_bytes
+
+
 def training_total(report, optimizer: str = DEFAULT_OPTIMIZER):
-    """The bytes one training step holds (what `check --max-memory` compares with the
-    budget under `--memory training`)."""
+    """The bytes one training step holds with `optimizer`, whether or not the report was
+    analysed with `--memory training`."""
     if report.training is not None and report.training.optimizer == optimizer:
         return report.training.total_bytes
     return training_memory(report, optimizer).total_bytes
