@@ -23,7 +23,8 @@ UNITS = {"": 1, "B": 1, "KB": 10 ** 3, "MB": 10 ** 6, "GB": 10 ** 9, "TB": 10 **
 COUNT_UNITS = {"": 1, "K": 10 ** 3, "M": 10 ** 6, "G": 10 ** 9, "T": 10 ** 12}
 
 # digits (groups joined by single underscores), an optional fraction, an optional exponent
-NUMBER = r"[0-9]+(?:_[0-9]+)*(?:\.[0-9]+)?(?:[eE][0-9]{1,3})?"
+WHOLE = r"[0-9]+(?:_[0-9]+)*"  # 224, 25_557_032
+NUMBER = rf"{WHOLE}(?:\.[0-9]+)?(?:[eE][0-9]{{1,3}})?"
 _WRITTEN = re.compile(rf"\s*({NUMBER})\s*([A-Za-z]*)\s*\Z")
 _SIZE_HINT = "write e.g. 512MiB, 1.5GiB, 2GB, 500MB or a number of bytes"
 _COUNT_HINT = "write e.g. 25M, 4.1G, 1e9 or 25_557_032"
@@ -55,11 +56,6 @@ def parse_size(text: str, option: str) -> int:
 def parse_count(text: str, option: str) -> int:
     """`4.1G` -> 4100000000; `25_557_032` -> 25557032."""
     return _read(text, COUNT_UNITS, "a count", _COUNT_HINT, option)
-
-
-def count_unit(word: str) -> int | None:
-    """The factor of a count's suffix (`M` -> 10**6), None if it is not one."""
-    return COUNT_UNITS.get(word.upper()) if word else None
 
 
 def show_size(n: int) -> str:

@@ -17,12 +17,12 @@ import re
 from typing import Any, NamedTuple
 
 from .errors import CnnCalcError, Source, did_you_mean
+from .sizes import WHOLE
 
 MAX_VALUES = 1000  # a sweep is read by a person: more rows than this is a mistyped range
 
-_WHOLE = r"[0-9]+(?:_[0-9]+)*"  # 224, 1_000
-_RANGE = re.compile(rf"\s*({_WHOLE})\s*\.\.\s*({_WHOLE})\s*(?:/\s*({_WHOLE})\s*)?\Z")
-_LIST = re.compile(rf"\s*{_WHOLE}\s*(,\s*{_WHOLE}\s*)*\Z")
+_RANGE = re.compile(rf"\s*({WHOLE})\s*\.\.\s*({WHOLE})\s*(?:/\s*({WHOLE})\s*)?\Z")
+_LIST = re.compile(rf"\s*{WHOLE}\s*(,\s*{WHOLE}\s*)*\Z")
 MAX_DIGITS = 18  # far beyond any size, and short of what Python refuses to read as an int
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
