@@ -43,13 +43,7 @@ class Pool(Window):
     def axes(self, layer, x):
         if layer.opts["k"] is None:
             raise fail(layer, f"{self.name} needs a kernel size (k2, k=3), 'global' or out=SIZE")
-        if layer.opts["s"] is None:  # stride defaults to the kernel, as in PyTorch
-            opts = dict(layer.opts, s=layer.opts["k"])
-            spans = dict(layer.spans)
-            if "k" in spans:
-                spans["s"] = spans["k"]
-            layer = layer._replace(opts=opts, spans=spans)
-        return super().axes(layer, x)
+        return super().axes(_stride_of_kernel(layer), x)
 
     def padding(self, layer, x):
         return super().padding(layer, x) if self.mode(layer) == "window" else None
@@ -151,6 +145,17 @@ class Pool(Window):
         return y
 
 
+def _stride_of_kernel(layer):
+    """The layer with its stride the kernel size where none is written, as PyTorch's
+    pooling has it (errors about the stride then point at the kernel)."""
+    if layer.opts["s"] is not None:
+        return layer
+    spans = dict(layer.spans)
+    if "k" in spans:
+        spans["s"] = spans["k"]
+    return layer._replace(opts=dict(layer.opts, s=layer.opts["k"]), spans=spans)
+
+
 def largest_adaptive_window(n, o):
     """PyTorch's adaptive window i covers [floor(i·n/o), ceil((i+1)·n/o)). With n = q·o + r,
     window i holds q + ceil(frac(i·r/o) + r/o) inputs: q + 1, or q + 2 when some i·r mod o
@@ -210,14 +215,7 @@ class Subsample(Window):
                       flag_sets=(("nobias", False),)))
 
     def axes(self, layer, x):
-        # the stride defaults to the kernel, as in pooling
-        opts = dict(layer.opts)
-        spans = dict(layer.spans)
-        if opts["s"] is None:
-            opts["s"] = opts["k"]
-            if "k" in spans:
-                spans["s"] = spans["k"]
-        return super().axes(layer._replace(opts=opts, spans=spans), x)
+        return super().axes(_stride_of_kernel(layer), x)  # as pooling
 
     def check_padding(self, layer, axis, ctx):
         Pool.check_padding(self, layer, axis, ctx)  # at most half the window, as pooling
