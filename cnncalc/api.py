@@ -7,7 +7,7 @@ from fractions import Fraction
 
 from . import build as _build
 from .analysis import analyze_net
-from .errors import CnnCalcError, Source
+from .errors import CnnCalcError, Source, brief
 from .loading import load
 from .numbers import bounded
 from .report import Report
@@ -160,10 +160,7 @@ def diff(a, b=None, *, inputs=(), dtype: str = "float32",
 
 def _name(source: Source) -> str:
     """A file or example by its name, spec text as it is (on one line, cut short)."""
-    if source.name != "<spec>":
-        return source.name
-    text = " ".join(source.text.split())
-    return text if len(text) <= 60 else text[:59] + "…"
+    return source.name if source.name != "<spec>" else brief(source.text)
 
 
 def explain(spec, *, input: str | None = None, dtype: str = "float32",

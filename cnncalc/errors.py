@@ -91,6 +91,13 @@ def one_line(text: str) -> str:
     return out
 
 
+def brief(text: str, width: int = 60) -> str:
+    """Spec text as a name for it (a verdict's, a diff's column): on one line, its spaces
+    squeezed, cut short with an ellipsis."""
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
 def _columns(text: str) -> int:
     """Terminal columns of `text`: a wide or full-width character (`｜`, `，`, 中) takes two,
     so the caret stays under what it points at."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from ..errors import brief
 from ..gate import Judged, Outcome, by_how_much, report_macs
 
 SYMBOL = {"<": "<", "<=": "≤", "==": "=", ">=": "≥", ">": ">", "!=": "≠"}
@@ -30,10 +31,9 @@ def failure_text(o: Outcome, where: bool = True) -> str:
             f"{written if where else ''}{': ' + gap if gap else ''}")
 
 
-def spec_name(spec: str, width: int = 60) -> str:
+def spec_name(spec: str) -> str:
     """A spec as a verdict names it: its path, or its text on one line, cut short."""
-    text = " ".join(spec.split())
-    return text if len(text) <= width else text[:width - 1] + "…"
+    return brief(spec)
 
 
 def summary_line(judged: list[Judged]) -> str:
