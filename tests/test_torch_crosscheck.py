@@ -258,23 +258,17 @@ def chains(draw):
                                     lambda x, r=rank: BATCHNORM[r](x.shape[1]).eval()))
         elif kind == "relu":
             chain.steps.append(Step("relu", "relu", lambda x: nn.ReLU()))
-        elif kind == "upsample":
+        elif kind in ("upsample", "insert"):  # both grow the input: at most two in all
             if upsamples == 2:
                 continue
             upsamples += 1
             fs = per_axis(draw, rank, 1, 3 if rank < 3 else 2)
-            text = "upsample" + ("" if fs == (2,) * rank and draw(st.booleans())
-                                 else f" {axes_text(fs)}")
-            chain.steps.append(Step(text, "upsample", lambda x, fs=fs: nn.Upsample(
-                scale_factor=tuple(float(f) for f in fs), mode="nearest")))
-        elif kind == "insert":
-            if upsamples == 2:
-                continue
-            upsamples += 1
-            ss = per_axis(draw, rank, 1, 3 if rank < 3 else 2)
-            text = "insert" + ("" if ss == (2,) * rank and draw(st.booleans())
-                               else f" {axes_text(ss)}")
-            chain.steps.append(Step(text, "insert", lambda x, ss=ss: ZeroInsert(ss)))
+            text = kind + ("" if fs == (2,) * rank and draw(st.booleans())
+                           else f" {axes_text(fs)}")
+            module = (lambda x, fs=fs: nn.Upsample(
+                scale_factor=tuple(float(f) for f in fs), mode="nearest")) \
+                if kind == "upsample" else (lambda x, fs=fs: ZeroInsert(fs))
+            chain.steps.append(Step(text, kind, module))
         elif kind == "pad":
             ps = per_axis(draw, rank, 0, 2)
             # ZeroPadNd takes (left, right) pairs from the last axis back
