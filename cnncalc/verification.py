@@ -171,7 +171,7 @@ def _read(reach: _Reach, reads, n: int) -> _Reach:
 
     only, some = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
     for i in range(n):
-        read = [j for j in reads.indices(i)]
+        read = list(reads.indices(i))
         inside = [j for j in read if 0 <= j < len(reach.only)]
         only[i] = len(inside) == len(read) and all(reach.only[j] for j in inside)
         some[i] = any(reach.some[j] for j in inside)

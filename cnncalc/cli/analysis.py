@@ -15,6 +15,22 @@ from .common import (BINDINGS, INPUT, MAX_LAYERS, MEMORY_DTYPE, NAME, NO_COLOR, 
                      warning_options)
 
 
+def _sweeps(ctx, param, values) -> dict:
+    """`--sweep H=224..640/32` (repeatable) -> {"H": [224, 256, …, 640]}."""
+    from ..sweeps import parse_sweep
+
+    out = {}
+    for item in values:
+        try:
+            name, chosen = parse_sweep(item)
+        except CnnCalcError as e:
+            raise click.BadParameter(e.message) from None
+        if name in out:
+            raise click.BadParameter(f"'{name}' is swept twice")
+        out[name] = chosen
+    return out
+
+
 @main.command()
 @click.argument("spec")
 @output_format("table", "json", "markdown", "csv", json_help="Print the report as JSON (stdout).")
@@ -43,7 +59,7 @@ from .common import (BINDINGS, INPUT, MAX_LAYERS, MEMORY_DTYPE, NAME, NO_COLOR, 
               help="With --memory training: states per parameter, sgd 0, momentum 1, adam 2. "
                    f" [default: {DEFAULT_OPTIMIZER}]")
 @click.option("--sweep", "sweeps", metavar="NAME=LO..HI/STEP", multiple=True,
-              callback=lambda *args: _sweeps(*args),  # defined below analyze
+              callback=_sweeps,
               help="One row per value of a name of the spec (224..640/32, or 224,320,512); "
                    "repeat it to step several names together.")
 def analyze(spec, fmt, depth, convention, reconcile, connections, input_shape, dtype, strict,
@@ -99,22 +115,6 @@ def analyze(spec, fmt, depth, convention, reconcile, connections, input_shape, d
         from .gate import report_asserts
 
         verdict(report_asserts(report))
-
-
-def _sweeps(ctx, param, values) -> dict:
-    """`--sweep H=224..640/32` (repeatable) -> {"H": [224, 256, …, 640]}."""
-    from ..sweeps import parse_sweep
-
-    out = {}
-    for item in values:
-        try:
-            name, chosen = parse_sweep(item)
-        except CnnCalcError as e:
-            raise click.BadParameter(e.message) from None
-        if name in out:
-            raise click.BadParameter(f"'{name}' is swept twice")
-        out[name] = chosen
-    return out
 
 
 def _sweep(spec, sweeps, fmt, input_shape, dtype, bindings, memory, optimizer, max_layers,
